@@ -1,0 +1,254 @@
+package data
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/terse-dev/terse/bench"
+)
+
+// Export formats.
+const (
+	// FormatVerl is verl's RL parquet: data_source, prompt (chat messages),
+	// ability, reward_model {style, ground_truth}, extra_info.
+	FormatVerl = "verl"
+	// FormatOpenRLHF is OpenRLHF JSONL: one object with a prompt and a label
+	// key (names configurable: --input_key / --label_key on its side).
+	FormatOpenRLHF = "openrlhf"
+	// FormatTRL is TRL-style JSONL: "prompt" (chat messages or text) and a
+	// solution column passed to reward functions.
+	FormatTRL = "trl"
+	// FormatTerse is bench.Problem JSONL, read by `terse train` and by any
+	// --bench flag.
+	FormatTerse = "terse"
+)
+
+// Formats lists the export formats.
+func Formats() []string { return []string{FormatVerl, FormatOpenRLHF, FormatTRL, FormatTerse} }
+
+// ExportOptions configures Export. Zero values take the defaults in
+// brackets.
+type ExportOptions struct {
+	// Format is one of Formats().
+	Format string
+	// Template renders the prompt text from the question ("{question}" is
+	// replaced) [the prompt the profile sampled with, Record.Prompt].
+	Template string
+	// System, when set, is a system message before the user message
+	// (chat-message outputs only: verl, and openrlhf/trl with Messages).
+	System string
+	// DataSource overrides verl's data_source [Record.Source].
+	DataSource string
+	// Ability is verl's ability column ["math"].
+	Ability string
+	// Split is recorded in verl's extra_info.split ["train"].
+	Split string
+	// PromptKey and LabelKey name OpenRLHF's columns ["prompt", "label"].
+	PromptKey, LabelKey string
+	// SolutionKey names TRL's answer column ["solution"].
+	SolutionKey string
+	// Text writes the prompt as plain text instead of a chat message list
+	// (OpenRLHF and TRL; verl always gets messages). OpenRLHF defaults to
+	// text, TRL to messages; Messages forces messages for OpenRLHF.
+	Text, Messages bool
+}
+
+func (o ExportOptions) withDefaults() ExportOptions {
+	if o.Ability == "" {
+		o.Ability = "math"
+	}
+	if o.Split == "" {
+		o.Split = "train"
+	}
+	if o.PromptKey == "" {
+		o.PromptKey = "prompt"
+	}
+	if o.LabelKey == "" {
+		o.LabelKey = "label"
+	}
+	if o.SolutionKey == "" {
+		o.SolutionKey = "solution"
+	}
+	return o
+}
+
+// Message is one chat message, as verl, OpenRLHF (--apply_chat_template)
+// and TRL read them.
+type Message struct {
+	Role    string `json:"role" parquet:"role"`
+	Content string `json:"content" parquet:"content"`
+}
+
+// VerlRewardModel is verl's reward_model column.
+type VerlRewardModel struct {
+	// Style is "rule": the reward is computed from the ground truth.
+	Style string `parquet:"style"`
+	// GroundTruth is the first gold answer (verl's compute_score takes one
+	// string; every alternative is in extra_info.gold).
+	GroundTruth string `parquet:"ground_truth"`
+}
+
+// VerlExtraInfo is verl's extra_info column: verl passes it to
+// compute_score. index is verl's convention; the rest is terse's profile.
+type VerlExtraInfo struct {
+	Index          int64    `parquet:"index"`
+	Split          string   `parquet:"split"`
+	ID             string   `parquet:"id"`
+	Benchmark      string   `parquet:"benchmark"`
+	Level          int64    `parquet:"level"`
+	PassRate       float64  `parquet:"pass_rate"`
+	Samples        int64    `parquet:"samples"`
+	Correct        int64    `parquet:"correct"`
+	TruncationRate float64  `parquet:"truncation_rate"`
+	RolloutLimit   int64    `parquet:"rollout_limit"`
+	Gold           []string `parquet:"gold,list"`
+}
+
+// VerlRow is one row of verl's RL parquet (verl/utils/dataset/rl_dataset.py
+// reads it with pyarrow/datasets: prompt becomes a list of {role, content}
+// dicts, reward_model and extra_info become dicts).
+type VerlRow struct {
+	DataSource  string          `parquet:"data_source"`
+	Prompt      []Message       `parquet:"prompt,list"`
+	Ability     string          `parquet:"ability"`
+	RewardModel VerlRewardModel `parquet:"reward_model"`
+	ExtraInfo   VerlExtraInfo   `parquet:"extra_info"`
+}
+
+// promptText renders the user message of r.
+func (o ExportOptions) promptText(r *Record) string {
+	if o.Template != "" {
+		return strings.ReplaceAll(o.Template, "{question}", r.Problem.Question)
+	}
+	if r.Prompt != "" {
+		return r.Prompt
+	}
+	return r.Problem.Question
+}
+
+// messages renders r as a chat message list.
+func (o ExportOptions) messages(r *Record) []Message {
+	var ms []Message
+	if o.System != "" {
+		ms = append(ms, Message{Role: "system", Content: o.System})
+	}
+	return append(ms, Message{Role: "user", Content: o.promptText(r)})
+}
+
+// label is the label of OpenRLHF/TRL: the gold answer, or the list of
+// alternatives when there are several.
+func label(p *bench.Problem) any {
+	if len(p.Gold) == 1 {
+		return p.Gold[0]
+	}
+	return p.Gold
+}
+
+// Export writes recs to w in o.Format. Parquet (verl) needs the whole
+// output in memory before the footer; JSONL streams.
+func Export(w io.Writer, recs []Record, o ExportOptions) error {
+	o = o.withDefaults()
+	for i := range recs {
+		if len(recs[i].Problem.Gold) == 0 {
+			return fmt.Errorf("data: export: %s/%s has no gold answer", recs[i].Benchmark, recs[i].ID)
+		}
+	}
+	switch o.Format {
+	case FormatVerl:
+		return exportVerl(w, recs, o)
+	case FormatOpenRLHF, FormatTRL, FormatTerse:
+		return exportJSONL(w, recs, o)
+	default:
+		return fmt.Errorf("data: export: unknown format %q (want one of %s)", o.Format, strings.Join(Formats(), ", "))
+	}
+}
+
+// VerlRows converts recs to verl rows.
+func VerlRows(recs []Record, o ExportOptions) []VerlRow {
+	o = o.withDefaults()
+	rows := make([]VerlRow, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		src := o.DataSource
+		if src == "" {
+			src = r.Source
+		}
+		rows[i] = VerlRow{
+			DataSource:  src,
+			Prompt:      o.messages(r),
+			Ability:     o.Ability,
+			RewardModel: VerlRewardModel{Style: "rule", GroundTruth: r.Problem.Gold[0]},
+			ExtraInfo: VerlExtraInfo{
+				Index: int64(i), Split: o.Split, ID: r.ID, Benchmark: r.Benchmark, Level: int64(r.Level),
+				PassRate: r.PassRate, Samples: int64(r.Samples), Correct: int64(r.Correct),
+				TruncationRate: r.TruncationRate, RolloutLimit: int64(r.RolloutLimit), Gold: r.Problem.Gold,
+			},
+		}
+	}
+	return rows
+}
+
+func exportVerl(w io.Writer, recs []Record, o ExportOptions) error {
+	pw := parquet.NewGenericWriter[VerlRow](w, parquet.Compression(&parquet.Snappy))
+	if _, err := pw.Write(VerlRows(recs, o)); err != nil {
+		return fmt.Errorf("data: export verl: %w", err)
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("data: export verl: %w", err)
+	}
+	return nil
+}
+
+func exportJSONL(w io.Writer, recs []Record, o ExportOptions) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range recs {
+		r := &recs[i]
+		var v any
+		switch o.Format {
+		case FormatOpenRLHF:
+			var prompt any = o.promptText(r)
+			if o.Messages {
+				prompt = o.messages(r)
+			}
+			v = map[string]any{o.PromptKey: prompt, o.LabelKey: label(&r.Problem),
+				"id": r.ID, "source": r.Source, "pass_rate": r.PassRate}
+		case FormatTRL:
+			var prompt any = o.messages(r)
+			if o.Text {
+				prompt = o.promptText(r)
+			}
+			v = map[string]any{"prompt": prompt, o.SolutionKey: label(&r.Problem),
+				"id": r.ID, "source": r.Source, "pass_rate": r.PassRate}
+		case FormatTerse:
+			p := r.Problem
+			p.Meta = maps.Clone(p.Meta)
+			if p.Meta == nil {
+				p.Meta = map[string]any{}
+			}
+			delete(p.Meta, "where")
+			p.Meta["pass_rate"] = r.PassRate
+			p.Meta["profile_samples"] = r.Samples
+			v = p
+		}
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("data: export %s: %s/%s: %w", o.Format, r.Benchmark, r.ID, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("data: export %s: %w", o.Format, err)
+	}
+	return nil
+}
+
+// ExportFile writes recs to path atomically.
+func ExportFile(path string, recs []Record, o ExportOptions) error {
+	return writeAtomic(path, func(w io.Writer) error { return Export(w, recs, o) })
+}

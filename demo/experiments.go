@@ -1,0 +1,206 @@
+package demo
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/terse-dev/terse/lab"
+)
+
+// Run names. Baseline is the paper's recommended recipe (truncation reward,
+// L_R = L_T, N = Profile.GroupSize, Easy prompts): findings 1, 2, 3, 4, 5,
+// 6, 7 and 8 all use it, and it is trained once.
+const (
+	Baseline    = "truncation"
+	runKimi     = "kimi"
+	runLaser    = "laser"
+	runLaserD   = "laser-d"
+	runHard     = "hard-only"
+	runFull     = "full"
+	runLongRoll = "rollout-limit-4x"
+	runMaskI    = "truncation-I"
+	runMaskLC   = "truncation-LC"
+	runMaskLCSI = "truncation-LC-SI"
+	runMaskLCLI = "truncation-LC-LI"
+	groupPrefix  = "group-size-"
+)
+
+// RunSpec is one GRPO run: rl config overrides on top of the profile's
+// common overrides (rl.Default() underneath).
+type RunSpec struct {
+	Name      string   `json:"name"`      // directory under runs/ and key in results.json
+	Label     string   `json:"label"`     // the paper's name for it
+	Overrides []string `json:"overrides"` // rl config key=value, applied after the common ones
+	// cost is the run's estimated compute relative to one baseline run
+	// (for the progress bar's ETA).
+	cost float64
+}
+
+// groupRun names the run of finding 5 with group size n (the baseline
+// when n is the profile's GroupSize).
+func groupRun(p Profile, n int) string {
+	if n == p.GroupSize {
+		return Baseline
+	}
+	return groupPrefix + strconv.Itoa(n)
+}
+
+// Runs returns every run of the demo for a profile, baseline first.
+func Runs(p Profile) []RunSpec {
+	shape := func(name, label, shape string) RunSpec {
+		return RunSpec{Name: name, Label: label, Overrides: []string{"reward.shape=" + shape}, cost: 1}
+	}
+	long := p.LongLimit * p.TargetLen
+	runs := []RunSpec{
+		{Name: Baseline, Label: fmt.Sprintf("truncation, L_R = L_T = %d, N = %d, Easy", p.TargetLen, p.GroupSize), cost: 1},
+		shape(runKimi, "Kimi-1.5 (α = 0.4)", "kimi"),
+		shape(runLaser, "Laser (α = 0.4)", "laser"),
+		shape(runLaserD, "Laser-D (α = 0.4)", "laser-d"),
+		{Name: runHard, Label: "Hard-only prompts", Overrides: []string{"data.difficulty=hard"}, cost: 1.2},
+		{Name: runFull, Label: "Full prompt set", Overrides: []string{"data.difficulty=all"}, cost: 1.1},
+		{Name: runLongRoll, Label: fmt.Sprintf("L_R = %d·L_T = %d", p.LongLimit, long),
+			Overrides: []string{"rollout.rollout_limit=" + strconv.Itoa(long)}, cost: 1.8},
+	}
+	for _, n := range p.GroupSizes {
+		if n == p.GroupSize {
+			continue
+		}
+		runs = append(runs, RunSpec{Name: groupRun(p, n), Label: fmt.Sprintf("N = %d", n),
+			Overrides: []string{"rollout.group_size=" + strconv.Itoa(n)}, cost: float64(n) / float64(p.GroupSize)})
+	}
+	runs = append(runs,
+		shape(runMaskI, "truncation −I", "truncation-i"),
+		shape(runMaskLC, "truncation −L&C", "truncation-lc"),
+		shape(runMaskLCSI, "truncation −L&C−S&I", "truncation-lc-si"),
+		shape(runMaskLCLI, "truncation −L&C−L&I", "truncation-lc-li"),
+	)
+	return runs
+}
+
+// commonOverrides are the rl config overrides every run shares: the
+// profile's sizes on top of rl.Default() (the paper's unified protocol at
+// lab scale). Run directories are set separately.
+func commonOverrides(p Profile) []string {
+	budgets := make([]string, len(p.Budgets))
+	for i, b := range p.Budgets {
+		budgets[i] = strconv.Itoa(b)
+	}
+	return []string{
+		"data.difficulty=easy",
+		"data.pass_rate_k=" + strconv.Itoa(p.PassRateK),
+		"data.easy_threshold=" + strconv.FormatFloat(p.EasyAbove, 'g', -1, 64),
+		"rollout.prompts_per_step=" + strconv.Itoa(p.PromptsPerStep),
+		"rollout.group_size=" + strconv.Itoa(p.GroupSize),
+		"rollout.rollout_limit=" + strconv.Itoa(p.TargetLen),
+		"reward.shape=truncation",
+		"reward.target_len=" + strconv.Itoa(p.TargetLen),
+		"optim.lr=" + strconv.FormatFloat(p.LR, 'g', -1, 64),
+		"loss.micro_batch=" + strconv.Itoa(p.MicroBatch),
+		"eval.every=" + strconv.Itoa(p.EvalEvery),
+		"eval.budgets=" + strings.Join(budgets, ","),
+		"eval.k=" + strconv.Itoa(p.K),
+		"run.steps=" + strconv.Itoa(p.Steps),
+		"run.seed=" + strconv.FormatUint(p.Seed, 10),
+		"run.checkpoint_every=" + strconv.Itoa(p.CheckpointEvery),
+	}
+}
+
+// Finding is one of the paper's claims that the demo tests: the runs it
+// needs and the rule that decides it (see verdict.go).
+type Finding struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"` // --only key
+	Title string `json:"title"`
+	Claim string `json:"claim"` // the paper's claim, in plain words
+	// Runs are the runs the finding needs (besides the base evaluation).
+	Runs   []string                  `json:"runs"`
+	decide func(r *Results) Verdict // the rule, in verdict.go
+}
+
+// Findings returns the demo's findings, in report order.
+func Findings(p Profile) []Finding {
+	var groups []string
+	for _, n := range p.GroupSizes {
+		groups = append(groups, groupRun(p, n))
+	}
+	others := strings.Join(otherFamilies(p), " and ")
+	return []Finding{
+		{ID: 1, Name: "dynamics", Title: "Two-stage dynamics under truncation reward (L_R = L_T)",
+			Claim: "Training length first falls steeply (Stage I, length adaptation), then plateaus within the target while accuracy recovers or improves (Stage II, reasoning refinement).",
+			Runs:  []string{Baseline}, decide: decideDynamics},
+		{ID: 2, Name: "rewards", Title: "Budget dependence of reward shapes",
+			Claim: "Which reward wins depends on the budget: Kimi-1.5 is best at the smallest budget but not at the largest, where its ceiling drops; truncation is the most balanced across the ladder.",
+			Runs:  []string{Baseline, runKimi, runLaser, runLaserD}, decide: decideRewards},
+		{ID: 3, Name: "difficulty", Title: "Data difficulty: Easy-only vs Hard-only vs Full prompts",
+			Claim: "Positive-reward density is key: Hard-only prompts fail (entropy spikes, length collapses, accuracy drops), while Easy-only is the most stable and matches or beats the full set.",
+			Runs:  []string{Baseline, runHard, runFull}, decide: decideDifficulty},
+		{ID: 4, Name: "rollout-limit", Title: "Rollout limit: L_R = L_T vs L_R = 4·L_T",
+			Claim: "Setting the rollout limit equal to the target (L_R = L_T) gives the better trade-off: negatives are short too, so outputs get shorter at equal or better accuracy.",
+			Runs:  []string{Baseline, runLongRoll}, decide: decideRolloutLimit},
+		{ID: 5, Name: "group-size", Title: "Rollouts per prompt: N = " + joinInts(p.GroupSizes, " vs "),
+			Claim: "More rollouts per prompt find short correct trajectories more easily: length adapts faster and Mean@k rises, while Pass@k barely moves.",
+			Runs:  groups, decide: decideGroupSize},
+		{ID: 6, Name: "masking", Title: "Masking variants of the truncation reward",
+			Claim: "Masking shapes the dynamics: −I and −L&C−S&I couple short with correct (entropy explodes, length collapses: the short-is-correct trap); −L&C−L&I lets long wrong outputs go unpenalised (length grows); −L&C gives longer outputs but better accuracy than truncation.",
+			Runs:  []string{Baseline, runMaskI, runMaskLC, runMaskLCSI, runMaskLCLI}, decide: decideMasking},
+		{ID: 7, Name: "transfer", Title: "Transfer across task families",
+			Claim: "The learned length bias transfers: trained on " + p.TrainFamily + " only, the model also answers " + others + " shorter, without losing accuracy.",
+			Runs:  []string{Baseline}, decide: decideTransfer},
+		{ID: 8, Name: "summary", Title: "Summary: base vs trained (the paper's table)",
+			Claim: "The recipe (truncation, L_R = L_T, Easy prompts, on-policy) shortens outputs substantially (paper: −14.5% to −47.3%) at equal or better Mean@k.",
+			Runs:  []string{Baseline}, decide: decideSummary},
+	}
+}
+
+// FindingNames returns the --only keys in report order.
+func FindingNames() []string {
+	var names []string
+	for _, f := range Findings(DefaultProfile()) {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// otherFamilies are the lab families the runs do not train on.
+func otherFamilies(p Profile) []string {
+	var out []string
+	for _, f := range lab.Families() {
+		if f != p.TrainFamily {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// inDomain is the lab benchmark of the training family.
+func inDomain(p Profile) string { return "lab-" + p.TrainFamily }
+
+// selectFindings returns the findings named in only (all when empty).
+func selectFindings(p Profile, only []string) ([]Finding, error) {
+	all := Findings(p)
+	if len(only) == 0 {
+		return all, nil
+	}
+	var out []Finding
+	for _, f := range all {
+		if slices.Contains(only, f.Name) {
+			out = append(out, f)
+		}
+	}
+	for _, name := range only {
+		if !slices.ContainsFunc(all, func(f Finding) bool { return f.Name == name }) {
+			return nil, fmt.Errorf("demo: unknown experiment %q (want one of %s)", name, strings.Join(FindingNames(), ", "))
+		}
+	}
+	return out, nil
+}
+
+func joinInts(xs []int, sep string) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, sep)
+}

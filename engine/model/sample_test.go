@@ -1,0 +1,328 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"testing"
+)
+
+func sampleModel(t testing.TB) *Model {
+	t.Helper()
+	cfg := TinyConfig()
+	cfg.MaxPositionEmbeddings = 64
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitRandom(3, 0.2)
+	return m
+}
+
+// TestDecodeMatchesFullForward: the KV-cached decoder's logits at every step
+// equal the full forward's logits at that position, with sequences joining
+// the batch mid-way (prefill and decode rows mixed in one step).
+func TestDecodeMatchesFullForward(t *testing.T) {
+	m := sampleModel(t)
+	V := m.Config.VocabSize
+	d := m.NewDecoder()
+	prompts := [][]int32{{1, 5, 9, 3}, {7}, {2, 2, 8, 4, 6, 10, 11}}
+	opts := SampleOptions{Temperature: 0.8, Seed: 1, MaxNewTokens: 6}
+	var seqs []*Sequence
+	ws := NewWorkspace()
+	var maxDiff float64
+	for step := 0; step < 8; step++ {
+		if step < len(prompts) { // one new sequence joins per step
+			s, err := d.Add(prompts[step], opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seqs = append(seqs, s)
+		}
+		// What each active sequence will have been fed after this step.
+		active := d.Active()
+		fed := make([][]int32, len(active))
+		for i, s := range active {
+			fed[i] = append(slices.Clone(s.Prompt), s.Tokens...)
+		}
+		if _, err := d.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for i := range active {
+			full, err := m.Logits(ws, &Batch{B: 1, T: len(fed[i]), Tokens: fed[i]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := full[(len(fed[i])-1)*V:]
+			got := d.logits[i*V : (i+1)*V]
+			for j := range want {
+				maxDiff = max(maxDiff, math.Abs(float64(got[j]-want[j])))
+			}
+		}
+	}
+	t.Logf("max |decode − full| logit diff: %.2e", maxDiff)
+	if maxDiff > 1e-4 {
+		t.Fatalf("KV-cached logits differ from full forward by %g", maxDiff)
+	}
+	for _, s := range seqs {
+		if s.FinishReason != FinishLength || len(s.Tokens) != 6 {
+			t.Errorf("seq %d: %d tokens, finish %q", s.ID, len(s.Tokens), s.FinishReason)
+		}
+	}
+}
+
+// TestSamplingDeterministicAndBatchInvariant: same seed → same output; a
+// sequence decoded alone equals the same sequence decoded in a batch.
+func TestSamplingDeterministicAndBatchInvariant(t *testing.T) {
+	m := sampleModel(t)
+	ctx := context.Background()
+	prompts := [][]int32{{1, 2, 3}, {4, 5}, {6, 7, 8, 9, 10}, {1, 2, 3}, {11}}
+	opts := SampleOptions{Temperature: 1.0, TopP: 0.95, TopK: 20, Seed: 42, MaxNewTokens: 20}
+	batch, err := m.Generate(ctx, prompts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := m.Generate(ctx, prompts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range prompts {
+		if !slices.Equal(batch[i].Tokens, again[i].Tokens) {
+			t.Fatalf("prompt %d: two runs differ: %v vs %v", i, batch[i].Tokens, again[i].Tokens)
+		}
+		o := opts
+		o.Seed = opts.Seed + uint64(i)
+		alone, err := m.GenerateEach(ctx, []Request{{Prompt: prompts[i], Options: o}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(batch[i].Tokens, alone[0].Tokens) {
+			t.Fatalf("prompt %d: batched %v vs alone %v", i, batch[i].Tokens, alone[0].Tokens)
+		}
+	}
+	// Prompts 0 and 3 are equal but have different seeds.
+	if slices.Equal(batch[0].Tokens, batch[3].Tokens) {
+		t.Errorf("different seeds gave identical 20-token samples %v", batch[0].Tokens)
+	}
+}
+
+// TestSampleLogpMatchesForward: the reported per-token log-probs and
+// entropies are what Forward computes at the same temperature (RL's
+// behaviour-policy log-probs).
+func TestSampleLogpMatchesForward(t *testing.T) {
+	m := sampleModel(t)
+	for _, temp := range []float32{0, 0.6, 1.3} {
+		seqs, err := m.Generate(context.Background(), [][]int32{{3, 1, 4, 1, 5}}, SampleOptions{Temperature: temp, TopK: 10, Seed: 9, MaxNewTokens: 12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := seqs[0]
+		full := append(slices.Clone(s.Prompt), s.Tokens...)
+		P := len(s.Prompt)
+		targets := make([]int32, len(full))
+		for i := range targets {
+			targets[i] = -1
+			if i >= P-1 && i+1 < len(full) {
+				targets[i] = full[i+1]
+			}
+		}
+		lp, ent, err := m.Forward(NewWorkspace(), &Batch{B: 1, T: len(full), Tokens: full, Targets: targets, Temperature: temp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var maxDiff float64
+		for i := range s.Tokens {
+			maxDiff = max(maxDiff, math.Abs(float64(lp[P-1+i]-s.Logp[i])), math.Abs(float64(ent[P-1+i]-s.Entropy[i])))
+		}
+		t.Logf("temperature %g: max |sample − forward| = %.2e", temp, maxDiff)
+		if maxDiff > 1e-4 {
+			t.Fatalf("temperature %g: sampled logp/entropy differ from Forward by %g", temp, maxDiff)
+		}
+	}
+}
+
+func TestGreedyEqualsTopK1(t *testing.T) {
+	m := sampleModel(t)
+	p := [][]int32{{5, 6, 7}}
+	g, _ := m.Generate(context.Background(), p, SampleOptions{MaxNewTokens: 15})
+	k, _ := m.Generate(context.Background(), p, SampleOptions{Temperature: 1, TopK: 1, Seed: 3, MaxNewTokens: 15})
+	if !slices.Equal(g[0].Tokens, k[0].Tokens) {
+		t.Fatalf("greedy %v vs top-k=1 %v", g[0].Tokens, k[0].Tokens)
+	}
+}
+
+func TestStopRules(t *testing.T) {
+	m := sampleModel(t)
+	ctx := context.Background()
+	base, _ := m.Generate(ctx, [][]int32{{1, 2}}, SampleOptions{MaxNewTokens: 10})
+	toks := base[0].Tokens
+	// A stop token at the 4th generated token ends there (kept as last token).
+	stopTok := toks[3]
+	first := slices.Index(toks, stopTok)
+	s, _ := m.Generate(ctx, [][]int32{{1, 2}}, SampleOptions{MaxNewTokens: 10, StopTokens: []int32{stopTok}})
+	if s[0].FinishReason != FinishStop || len(s[0].Tokens) != first+1 {
+		t.Errorf("stop token: got %v %q, want %d tokens", s[0].Tokens, s[0].FinishReason, first+1)
+	}
+	cb, _ := m.Generate(ctx, [][]int32{{1, 2}}, SampleOptions{MaxNewTokens: 10, Stop: func(t []int32) bool { return len(t) == 2 }})
+	if cb[0].FinishReason != FinishStop || len(cb[0].Tokens) != 2 {
+		t.Errorf("stop callback: got %d tokens %q", len(cb[0].Tokens), cb[0].FinishReason)
+	}
+	if base[0].FinishReason != FinishLength || len(toks) != 10 {
+		t.Errorf("max tokens: got %d tokens %q", len(toks), base[0].FinishReason)
+	}
+	// The context window ends a sequence with "length" too.
+	long := make([]int32, 62)
+	w, err := m.Generate(ctx, [][]int32{long}, SampleOptions{MaxNewTokens: 10})
+	if err != nil || w[0].FinishReason != FinishLength || len(w[0].Tokens) != 3 {
+		t.Errorf("context full: %v tokens, %q, %v", w[0].Tokens, w[0].FinishReason, err)
+	}
+}
+
+func TestSampleErrors(t *testing.T) {
+	m := sampleModel(t)
+	d := m.NewDecoder()
+	for _, tc := range []struct {
+		p []int32
+		o SampleOptions
+	}{
+		{nil, SampleOptions{MaxNewTokens: 1}},
+		{[]int32{1}, SampleOptions{}},
+		{[]int32{99}, SampleOptions{MaxNewTokens: 1}},
+		{[]int32{1}, SampleOptions{MaxNewTokens: 1, TopP: 2}},
+		{[]int32{1}, SampleOptions{MaxNewTokens: 1, Temperature: -1}},
+		{make([]int32, 65), SampleOptions{MaxNewTokens: 1}},
+	} {
+		if _, err := d.Add(tc.p, tc.o); !errors.Is(err, ErrSample) {
+			t.Errorf("Add(%v, %+v): got %v, want ErrSample", tc.p, tc.o, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.Generate(ctx, [][]int32{{1}}, SampleOptions{MaxNewTokens: 5}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled ctx: got %v", err)
+	}
+}
+
+func TestDrawToken(t *testing.T) {
+	prob := []float32{0.2, 0.5, 0.3}
+	idx := make([]int32, 3)
+	seen := func(k int, p float32) map[int32]bool {
+		out := map[int32]bool{}
+		for u := 0.0; u < 1; u += 0.01 {
+			out[drawToken(prob, idx, k, p, u)] = true
+		}
+		return out
+	}
+	if s := seen(0, 0); len(s) != 3 {
+		t.Errorf("no truncation reaches %v", s)
+	}
+	if s := seen(2, 0); s[0] || !s[1] || !s[2] {
+		t.Errorf("top-k=2 reaches %v, want {1,2}", s)
+	}
+	if s := seen(0, 0.5); len(s) != 1 || !s[1] {
+		t.Errorf("top-p=0.5 reaches %v, want {1}", s)
+	}
+	if s := seen(0, 0.6); len(s) != 2 || !s[1] || !s[2] {
+		t.Errorf("top-p=0.6 reaches %v, want {1,2}", s)
+	}
+	// Inverse CDF without truncation: u < 0.2 → 0, < 0.7 → 1, else 2.
+	for _, tc := range []struct {
+		u    float64
+		want int32
+	}{{0.1, 0}, {0.3, 1}, {0.69, 1}, {0.71, 2}} {
+		if got := drawToken(prob, idx, 0, 0, tc.u); got != tc.want {
+			t.Errorf("u=%g: got %d want %d", tc.u, got, tc.want)
+		}
+	}
+}
+
+func TestQuickselect(t *testing.T) {
+	a := []int32{9, 3, 7, 1, 8, 2, 6, 4, 5, 0}
+	for k := 1; k <= len(a); k++ {
+		b := slices.Clone(a)
+		quickselect(b, k, func(x, y int32) int { return int(x - y) })
+		top := slices.Clone(b[:k])
+		slices.Sort(top)
+		for i, v := range top {
+			if v != int32(i) {
+				t.Fatalf("k=%d: first k = %v", k, b[:k])
+			}
+		}
+	}
+}
+
+// TestChunkedPrefill: prompts fed in chunks of 2 rows per step produce the
+// same tokens and log-probs as prompts fed whole.
+func TestChunkedPrefill(t *testing.T) {
+	m := sampleModel(t)
+	prompts := [][]int32{{1, 5, 9, 3, 2, 8, 7}, {7}, {2, 2, 8, 4, 6}}
+	opts := SampleOptions{Temperature: 0.9, Seed: 5, MaxNewTokens: 8}
+	run := func(maxRows int) []*Sequence {
+		d := m.NewDecoder()
+		d.MaxPrefillRows = maxRows
+		var out []*Sequence
+		for i, p := range prompts {
+			o := opts
+			o.Seed += uint64(i)
+			s, err := d.Add(p, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		steps := 0
+		for d.Len() > 0 {
+			if _, err := d.Step(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			steps++
+		}
+		t.Logf("MaxPrefillRows=%d: %d steps", maxRows, steps)
+		return out
+	}
+	whole, chunked := run(2048), run(2)
+	for i := range prompts {
+		if !slices.Equal(whole[i].Tokens, chunked[i].Tokens) {
+			t.Fatalf("prompt %d: whole %v vs chunked %v", i, whole[i].Tokens, chunked[i].Tokens)
+		}
+		for j := range whole[i].Logp {
+			if d := math.Abs(float64(whole[i].Logp[j] - chunked[i].Logp[j])); d > 1e-4 {
+				t.Fatalf("prompt %d token %d: logp differs by %g", i, j, d)
+			}
+		}
+	}
+}
+
+// TestConcurrentDecoders: two Decoders sampling from one Model at once give
+// the same results as one after the other (run with -race).
+func TestConcurrentDecoders(t *testing.T) {
+	m := sampleModel(t)
+	prompts := [][]int32{{1, 2, 3}, {9, 8}}
+	opts := SampleOptions{Temperature: 1, Seed: 77, MaxNewTokens: 10}
+	want, err := m.Generate(context.Background(), prompts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([][]*Sequence, 2)
+	errs := make([]error, 2)
+	done := make(chan int)
+	for i := range got {
+		go func() {
+			got[i], errs[i] = m.Generate(context.Background(), prompts, opts)
+			done <- i
+		}()
+	}
+	<-done
+	<-done
+	for i := range got {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		for j := range prompts {
+			if !slices.Equal(got[i][j].Tokens, want[j].Tokens) {
+				t.Fatalf("concurrent decoder %d prompt %d: %v vs %v", i, j, got[i][j].Tokens, want[j].Tokens)
+			}
+		}
+	}
+}

@@ -1,0 +1,428 @@
+package grade
+
+import "strings"
+
+// Extraction turns a raw completion into its final answer string:
+//
+//  1. Strip the thinking: keep the text after the last "</think>". A "<think>"
+//     that is never closed means the model never reached an answer
+//     (unterminated_think).
+//  2. Apply the rules below in priority order; within a rule the rightmost
+//     match wins. The first rule that matches gives the answer.
+//
+// Boxes come first because the prompts ask for one. Up to maxJoined adjacent
+// boxes separated only by "and", "or", "," or ";" form one multi-answer
+// ("\boxed{1}, \boxed{2}" → "1, 2"); boxes separated by other words do not.
+
+// rule is one extraction pattern: find returns the rightmost answer it sees in
+// text, or ok = false. A non-empty fail reason stops extraction.
+type rule struct {
+	name     string
+	priority int
+	find     func(text string) (answer string, ok bool, fail Reason)
+}
+
+// rules lists the extraction patterns in priority order, most trusted (1)
+// first; Extract tries them in this order.
+var rules = [...]rule{
+	{"boxed", 1, findBoxed},
+	{"final_answer_is", 2, findAfterPhrase("final answer is", "final answer:", "final answer")},
+	{"answer_colon", 3, findAfterPhrase("answer:", "answer is", "####")},
+	{"display_math", 4, findDisplayMath},
+	{"inline_math", 5, findInlineMath},
+	{"last_number", 6, findLastNumber},
+}
+
+const (
+	// maxJoined is the most adjacent boxes joined into one multi-answer.
+	maxJoined = 6
+	// maxAnswerLen caps an extracted answer; longer spans are cut at the end.
+	maxAnswerLen = 1 << 14
+)
+
+// Extract returns the final answer of a raw completion: thinking stripped,
+// then the last \boxed{…}/\fbox{…} (adjacent boxes joined), else the text
+// after "final answer is", else after "Answer:", else the last display math,
+// else the last inline math, else the last number. On failure answer is ""
+// and reason is no_answer, unterminated_think or unbalanced_box.
+func Extract(response string) (answer string, reason Reason) {
+	text, ok := stripThinking(response)
+	if !ok {
+		return "", UnterminatedThink
+	}
+	for _, r := range rules {
+		ans, ok, fail := r.find(text)
+		if fail != "" {
+			return "", fail
+		}
+		if ok {
+			ans = strings.TrimSpace(ans)
+			if ans != "" {
+				return ans, ""
+			}
+		}
+	}
+	return "", NoAnswer
+}
+
+// stripThinking returns the text after the last "</think>", or ok = false if
+// a "<think>" is left open.
+func stripThinking(s string) (string, bool) {
+	if i := strings.LastIndex(s, "</think>"); i >= 0 {
+		s = s[i+len("</think>"):]
+	}
+	if strings.Contains(s, "<think>") {
+		return "", false
+	}
+	return s, true
+}
+
+// boxCommands are the commands whose argument is a boxed final answer.
+var boxCommands = [...]string{`\boxed`, `\fbox`, `\framebox`}
+
+// findBoxed returns the last box's content, joined with adjacent boxes.
+func findBoxed(text string) (string, bool, Reason) {
+	var parts []string
+	end := len(text)
+	for len(parts) < maxJoined {
+		start, content, stop, ok := lastBox(text[:end])
+		if !ok {
+			if start >= 0 && len(parts) == 0 {
+				return "", false, UnbalancedBox
+			}
+			break
+		}
+		if len(parts) > 0 && !isJoiner(text[stop:end]) {
+			break
+		}
+		parts = append(parts, content)
+		end = start
+	}
+	if len(parts) == 0 {
+		return "", false, ""
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, ", "), true, ""
+}
+
+// lastBox finds the last box command in s. It returns the command's start, its
+// argument, the index just past the argument, and ok. A box whose brace never
+// closes gives start ≥ 0 and ok = false; no box at all gives start = −1.
+func lastBox(s string) (start int, content string, stop int, ok bool) {
+	start, i := -1, 0
+	for _, cmd := range boxCommands {
+		if j := lastCommand(s, cmd); j > start {
+			start, i = j, j+len(cmd)
+		}
+	}
+	if start < 0 {
+		return -1, "", 0, false
+	}
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if i >= len(s) {
+		return start, "", 0, false
+	}
+	if s[i] != '{' {
+		// "\boxed 5": the argument is the next token.
+		j := i
+		for j < len(s) && !isSpace(s[j]) && s[j] != '$' {
+			j++
+		}
+		if j == i {
+			return start, "", 0, false
+		}
+		return start, s[i:j], j, true
+	}
+	end := matchBrace(s, i)
+	if end < 0 {
+		return start, "", 0, false
+	}
+	return start, s[i+1 : end], end + 1, true
+}
+
+// lastCommand returns the index of the last occurrence of the command cmd
+// (not a prefix of a longer command name) in s, or −1.
+func lastCommand(s, cmd string) int {
+	for end := len(s); ; {
+		i := strings.LastIndex(s[:end], cmd)
+		if i < 0 {
+			return -1
+		}
+		j := i + len(cmd)
+		if j >= len(s) || !isLetter(s[j]) {
+			return i
+		}
+		end = i
+	}
+}
+
+// matchBrace returns the index of the '}' closing the '{' at s[open], or −1.
+// Escaped braces ("\{", "\}") do not count.
+func matchBrace(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// isJoiner reports whether the text between two boxes only joins them:
+// "and", "or", ",", ";" plus math delimiters and spaces.
+func isJoiner(between string) bool {
+	t := between
+	for _, d := range []string{"$", `\(`, `\)`, `\[`, `\]`, `\quad`, `\qquad`, `\text{`, `}`, `~`, `\,`} {
+		t = strings.ReplaceAll(t, d, " ")
+	}
+	words := strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == ',' || r == ';' })
+	if len(words) == 0 {
+		return strings.ContainsAny(between, ",;") || strings.TrimSpace(strings.Trim(between, "$")) == ""
+	}
+	for _, w := range words {
+		if w != "and" && w != "or" {
+			return false
+		}
+	}
+	return true
+}
+
+// findAfterPhrase returns a rule that takes the rest of the line after the
+// rightmost of the given phrases (matched case-insensitively). If that rest
+// holds math ($…$, \(…\), \[…\]) the math is the answer; else the rest of the
+// sentence is.
+func findAfterPhrase(phrases ...string) func(string) (string, bool, Reason) {
+	return func(text string) (string, bool, Reason) {
+		lower := asciiLower(text) // same length as text, so indices carry over
+		best, blen := -1, 0
+		for _, p := range phrases {
+			if i := strings.LastIndex(lower, p); i > best {
+				best, blen = i, len(p)
+			}
+		}
+		if best < 0 {
+			return "", false, ""
+		}
+		rest := strings.TrimLeft(text[best+blen:], " \t:*")
+		rest = strings.TrimPrefix(rest, "is")
+		// math right after the phrase may span lines (display math)
+		if t := strings.TrimLeft(rest, " \t\n:*"); startsMath(t) {
+			if m, ok := firstMath(t); ok {
+				return m, true, ""
+			}
+		}
+		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+			rest = rest[:nl]
+		}
+		if i := strings.Index(asciiLower(rest), " i hope"); i >= 0 {
+			rest = rest[:i]
+		}
+		// "Final Answer: The volume of $V$ is 120." → "120."
+		if t := strings.TrimSpace(rest); !startsMath(t) {
+			if i := strings.LastIndex(t, " is "); i >= 0 {
+				rest = t[i+len(" is "):]
+				if j := strings.Index(rest, ". "); j >= 0 && !strings.ContainsAny(rest[:j], "$\\") {
+					rest = rest[:j] // the sentence ends
+				}
+			}
+		}
+		if m, ok := firstMath(rest); ok {
+			return m, true, ""
+		}
+		rest = strings.TrimSpace(strings.Trim(strings.TrimSpace(rest), "*."))
+		if rest == "" {
+			return "", false, ""
+		}
+		// "The answer is 5 because ..." : a sentence, not an answer; take its
+		// first number.
+		if words := strings.Fields(rest); len(words) > 3 {
+			for _, w := range words {
+				if n, ok, _ := findLastNumber(w); ok {
+					return n, true, ""
+				}
+			}
+		}
+		return cut(rest), true, ""
+	}
+}
+
+// startsMath reports whether s starts with a math delimiter.
+func startsMath(s string) bool {
+	return strings.HasPrefix(s, "$") || strings.HasPrefix(s, `\[`) || strings.HasPrefix(s, `\(`)
+}
+
+// mathDelims are the display and inline math delimiters, display first.
+var (
+	displayDelims = [...][2]string{{"$$", "$$"}, {`\[`, `\]`}}
+	inlineDelims  = [...][2]string{{`\(`, `\)`}, {"$", "$"}}
+)
+
+// firstMath returns the first math span in s.
+func firstMath(s string) (string, bool) {
+	orig := s
+	s = maskDollars(s)
+	best, content := len(s)+1, ""
+	for _, d := range append(displayDelims[:], inlineDelims[:]...) {
+		i := strings.Index(s, d[0])
+		if i < 0 || i >= best {
+			continue
+		}
+		j := strings.Index(s[i+len(d[0]):], d[1])
+		if j < 0 {
+			continue
+		}
+		best, content = i, orig[i+len(d[0]):i+len(d[0])+j]
+	}
+	if best > len(s) || strings.TrimSpace(content) == "" {
+		return "", false
+	}
+	return cut(content), true
+}
+
+// findDisplayMath returns the last display math span ($$…$$ or \[…\]);
+// display math may span lines.
+func findDisplayMath(text string) (string, bool, Reason) {
+	orig := text
+	text = maskDollars(text)
+	best, content := -1, ""
+	for _, d := range displayDelims {
+		j := strings.LastIndex(text, d[1])
+		if j <= 0 {
+			continue
+		}
+		i := strings.LastIndex(text[:j], d[0])
+		if i < 0 || i+len(d[0]) > j || i <= best {
+			continue
+		}
+		best, content = i, orig[i+len(d[0]):j]
+	}
+	if best < 0 || strings.TrimSpace(content) == "" {
+		return "", false, ""
+	}
+	return cut(content), true, ""
+}
+
+// findInlineMath returns the last inline math span ($…$ or \(…\)) that does
+// not cross a newline.
+func findInlineMath(text string) (string, bool, Reason) {
+	orig := text
+	text = maskDollars(text)
+	best, content := -1, ""
+	for _, d := range inlineDelims {
+		j := strings.LastIndex(text, d[1])
+		if j <= 0 {
+			continue
+		}
+		i := strings.LastIndex(text[:j], d[0])
+		if i < 0 || i+len(d[0]) > j || i <= best {
+			continue
+		}
+		c := orig[i+len(d[0]) : j]
+		if strings.Contains(c, "\n") || strings.TrimSpace(c) == "" {
+			continue
+		}
+		best, content = i, c
+	}
+	if best < 0 {
+		return "", false, ""
+	}
+	return cut(content), true, ""
+}
+
+// findLastNumber returns the last number in text ("-12", "3.5", "7,425,000",
+// "3/4"), trailing sentence punctuation removed.
+func findLastNumber(text string) (string, bool, Reason) {
+	for end := len(text); end > 0; {
+		for end > 0 && !isDigit(text[end-1]) {
+			end--
+		}
+		if end == 0 {
+			break
+		}
+		start := end
+		for start > 0 {
+			c := text[start-1]
+			if isDigit(c) {
+				start--
+				continue
+			}
+			// "," "." "/" only between digits; " " only before a group of three ("1 000")
+			if (c == '.' || c == ',' || c == '/') && start >= 2 && isDigit(text[start-2]) {
+				start--
+				continue
+			}
+			if c == ' ' && start >= 2 && isDigit(text[start-2]) && digitRun(text, start) == 3 {
+				start--
+				continue
+			}
+			if c == '.' {
+				start--
+			}
+			break
+		}
+		// a number glued to a letter before it is part of a name (x2, H2O)
+		if start > 0 && isLetter(text[start-1]) {
+			end = start
+			continue
+		}
+		if start > 0 && text[start-1] == '-' {
+			start--
+		}
+		return text[start:end], true, ""
+	}
+	return "", false, ""
+}
+
+// digitRun returns the number of digits starting at s[i].
+func digitRun(s string, i int) int {
+	n := 0
+	for i+n < len(s) && isDigit(s[i+n]) {
+		n++
+	}
+	return n
+}
+
+// asciiLower lowercases ASCII letters only; unlike strings.ToLower it never
+// changes the length of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// maskDollars hides escaped dollars (\$, currency) from the delimiter
+// search; the result has the same length, so indices carry over.
+func maskDollars(s string) string {
+	if !strings.Contains(s, `\$`) {
+		return s
+	}
+	return strings.ReplaceAll(s, `\$`, "\x00\x00")
+}
+
+// cut trims s to maxAnswerLen bytes.
+func cut(s string) string {
+	if len(s) > maxAnswerLen {
+		return s[:maxAnswerLen]
+	}
+	return s
+}
+
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isSpace(c byte) bool  { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

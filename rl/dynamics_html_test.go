@@ -1,0 +1,69 @@
+package rl
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestRenderDynamicsHTML(t *testing.T) {
+	steps := trap.logs(1)
+	for i := range steps {
+		if i%50 == 0 {
+			steps[i].Eval = []EvalPoint{{Benchmark: "lab", Budget: 128, MeanAtK: 0.3}, {Benchmark: "lab", Budget: 256, MeanAtK: 0.5}}
+		}
+	}
+	d := Diagnose(steps, DiagnoseOptions{TargetLen: 256})
+	d.Notes = append(d.Notes, "<script>alert(1)</script>")
+	var buf bytes.Buffer
+	if err := RenderDynamicsHTML(&buf, steps, d); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, "<script") || strings.Contains(page, "src=") || strings.Contains(page, "https://") {
+		t.Error("page is not self-contained or lets markup through")
+	}
+	for _, want := range []string{"stage II", "short_is_correct_trap", "budget 256", "Rollout length", "Policy entropy", "&lt;script&gt;"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if !strings.Contains(page, "starts at step <b>"+itoa(d.RefinementStart)+"</b>") {
+		t.Errorf("page does not state the Stage II start %d", d.RefinementStart)
+	}
+	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(page, -1)
+	if len(svgs) != 6 {
+		t.Fatalf("%d charts, want 6", len(svgs))
+	}
+	for i, s := range svgs {
+		dec := xml.NewDecoder(strings.NewReader(s))
+		for {
+			_, err := dec.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("chart %d is not well-formed XML: %v", i, err)
+			}
+		}
+	}
+	if os.Getenv("TERSE_WRITE_HTML") != "" {
+		os.WriteFile(filepath.Join(os.TempDir(), "terse-dynamics.html"), buf.Bytes(), 0o644)
+	}
+}
+
+func TestRenderDynamicsHTMLEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	if err := RenderDynamicsHTML(&buf, nil, Diagnose(nil, DiagnoseOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "not logged") {
+		t.Error("empty run should say its charts are not logged")
+	}
+}

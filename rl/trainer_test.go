@@ -1,0 +1,218 @@
+package rl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/terse-dev/terse/bench"
+	"github.com/terse-dev/terse/engine/model"
+	"github.com/terse-dev/terse/engine/tokenizer"
+)
+
+// toyWorld is a micro policy over the alphabet "ab?" plus <|endoftext|>:
+// a completion is correct when it starts with "a" and stops (EOS) within the
+// rollout limit, which a random policy does about 1 time in 8.
+func toyWorld(t *testing.T) (*model.Model, tokenizer.Tokenizer, []bench.Problem, func(bench.Problem, string) bool) {
+	t.Helper()
+	tok, err := tokenizer.NewCharLevel(tokenizer.CharConfig{Specials: []string{"<|endoftext|>"}, Alphabet: "ab?", EOS: "<|endoftext|>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := model.TinyConfig()
+	c.VocabSize = tok.VocabSize()
+	c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize = 1, 16, 2, 1, 8, 32
+	c.BOSTokenID, c.EOSTokenID, c.MaxPositionEmbeddings = 0, model.TokenIDs{0}, 32
+	m, err := model.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitRandom(5, 0.02)
+	var ps []bench.Problem
+	for _, q := range []string{"?", "??", "???", "????"} {
+		ps = append(ps, bench.Problem{ID: "toy" + q, Question: q, Gold: []string{"a"}})
+	}
+	correct := func(p bench.Problem, completion string) bool { return strings.HasPrefix(completion, "a") }
+	return m, tok, ps, correct
+}
+
+func toyConfig(dir string) Config {
+	c := Default()
+	c.Data.Difficulty = "all"
+	c.Rollout.PromptsPerStep, c.Rollout.GroupSize, c.Rollout.RolloutLimit = 4, 8, 4
+	c.Reward.TargetLen = 4
+	c.Optim.LR, c.Optim.WeightDecay = 2e-2, 0
+	c.Eval.Every, c.Eval.Budgets, c.Eval.K = 10, []int{2, 4}, 4
+	c.Loss.MicroBatch = 5
+	c.Run.Out, c.Run.Steps, c.Run.CheckpointEvery, c.Run.Seed = dir, 30, 10, 3
+	return c
+}
+
+func TestTrainLearnsToyTask(t *testing.T) {
+	m, tok, ps, correct := toyWorld(t)
+	dir := t.TempDir()
+	var progress bytes.Buffer
+	res, err := Train(context.Background(), TrainInputs{
+		Config: toyConfig(dir), Policy: m, Tokenizer: tok, Train: ps, Correct: correct,
+		Eval: []EvalSet{{Name: "toy", Problems: ps[:2]}}, Progress: &progress,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Step 0 (initial evaluation) plus 30 steps.
+	if len(res.Steps) != 31 || res.Steps[0].Step != 0 || len(res.Steps[0].Eval) != 2 || len(res.Steps[30].Eval) != 2 {
+		t.Fatalf("%d records; first %+v", len(res.Steps), res.Steps[0])
+	}
+	early, late := 0.0, 0.0
+	for i := 1; i <= 5; i++ {
+		early += res.Steps[i].MeanReward / 5
+		late += res.Steps[25+i].MeanReward / 5
+	}
+	t.Logf("mean reward: steps 1-5 %.3f, steps 26-30 %.3f", early, late)
+	if late < early+0.3 {
+		t.Errorf("reward did not rise: %.3f → %.3f\n%s", early, late, progress.String())
+	}
+	s := res.Steps[1]
+	for name, v := range map[string]float64{"entropy": s.Entropy, "kl": s.KL, "clip_frac": s.ClipFrac, "grad_norm": s.GradNorm, "lr": s.LR, "mean_length": s.MeanLength} {
+		if math.IsNaN(v) {
+			t.Errorf("step 1 %s not logged", name)
+		}
+	}
+	if math.Abs(res.Steps[1].KL) > 1e-4 {
+		t.Errorf("KL to the initial policy at step 1 = %v, want ≈ 0 (first update comes after)", res.Steps[1].KL)
+	}
+	if res.Steps[30].KL <= res.Steps[1].KL {
+		t.Errorf("KL did not grow: %v → %v", res.Steps[1].KL, res.Steps[30].KL)
+	}
+	// The run directory: config, log, checkpoints.
+	steps, err := ReadStepsFile(filepath.Join(dir, StepsFile), ReadOptions{})
+	if err != nil || len(steps) != 31 {
+		t.Fatalf("steps.jsonl: %d records, %v", len(steps), err)
+	}
+	if _, err := Load(filepath.Join(dir, ConfigFile)); err != nil {
+		t.Errorf("saved config: %v", err)
+	}
+	for _, st := range []int{10, 20, 30} {
+		if _, err := os.Stat(filepath.Join(stepDir(dir, st), trainerFile)); err != nil {
+			t.Errorf("checkpoint %d: %v", st, err)
+		}
+	}
+	if !strings.Contains(progress.String(), "step 30  len") {
+		t.Errorf("progress lacks step 30:\n%s", progress.String())
+	}
+	// A second run into the same directory must not clobber it.
+	m2, _, _, _ := toyWorld(t)
+	if _, err := Train(context.Background(), TrainInputs{Config: toyConfig(dir), Policy: m2, Tokenizer: tok, Train: ps, Correct: correct}); err == nil {
+		t.Error("second run over an existing log accepted")
+	}
+}
+
+// cancelAfter cancels a context once a progress line for step n appears.
+type cancelAfter struct {
+	n      string
+	cancel context.CancelFunc
+}
+
+func (c cancelAfter) Write(p []byte) (int, error) {
+	if strings.HasPrefix(string(p), c.n) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+func TestTrainResumeIsExact(t *testing.T) {
+	cfgFor := func(dir string) Config {
+		c := toyConfig(dir)
+		c.Run.Steps, c.Run.CheckpointEvery = 6, 3
+		c.Loss.Staleness = 2 // exercise the mini-batch path too
+		c.Eval.Every = 0
+		return c
+	}
+	// Uninterrupted.
+	mA, tok, ps, correct := toyWorld(t)
+	dirA := t.TempDir()
+	if _, err := Train(context.Background(), TrainInputs{Config: cfgFor(dirA), Policy: mA, Tokenizer: tok, Train: ps, Correct: correct}); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupted after step 4 (checkpoint at 3), then resumed.
+	mB, _, _, _ := toyWorld(t)
+	dirB := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Train(ctx, TrainInputs{Config: cfgFor(dirB), Policy: mB, Tokenizer: tok, Train: ps, Correct: correct, Progress: cancelAfter{"step 4 ", cancel}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	mC, _, _, _ := toyWorld(t) // the initial weights again: the reference policy
+	res, err := Train(context.Background(), TrainInputs{Config: cfgFor(dirB), Policy: mC, Tokenizer: tok, Train: ps, Correct: correct, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) != 3 || res.Steps[0].Step != 4 {
+		t.Fatalf("resumed run logged %d steps from %d, want 3 from 4", len(res.Steps), res.Steps[0].Step)
+	}
+	maxDiff := 0.0
+	for i, w := range mA.Slab() {
+		maxDiff = max(maxDiff, math.Abs(float64(w-mC.Slab()[i])))
+	}
+	if maxDiff != 0 {
+		t.Errorf("resumed weights differ from the uninterrupted run by up to %g", maxDiff)
+	}
+	a, _ := ReadStepsFile(filepath.Join(dirA, StepsFile), ReadOptions{})
+	b, _ := ReadStepsFile(filepath.Join(dirB, StepsFile), ReadOptions{})
+	if len(a) != 6 || len(b) != 6 {
+		t.Fatalf("logs have %d and %d steps, want 6", len(a), len(b))
+	}
+	for i := range a {
+		a[i].StepSeconds, b[i].StepSeconds = 0, 0
+		ja, _ := a[i].MarshalJSON()
+		jb, _ := b[i].MarshalJSON()
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("step %d differs:\n%s\n%s", a[i].Step, ja, jb)
+		}
+	}
+}
+
+func TestTrainDifficultyMaskingAndDynamicSampling(t *testing.T) {
+	m, tok, ps, correct := toyWorld(t)
+	dir := t.TempDir()
+	c := toyConfig(dir)
+	c.Run.Steps, c.Eval.Every = 3, 0
+	c.Data.Difficulty = "easy"
+	// A random micro policy solves the toy prompts rarely: no Easy prompts.
+	_, err := Train(context.Background(), TrainInputs{Config: c, Policy: m, Tokenizer: tok, Train: ps, Correct: correct})
+	if err == nil || !strings.Contains(err.Error(), "no easy prompts") {
+		t.Fatalf("easy selection: %v", err)
+	}
+	rates, err := os.ReadFile(filepath.Join(dir, PassRatesFile))
+	if err != nil || strings.Count(string(rates), "toy") != 4 {
+		t.Fatalf("pass rates %s: %v", rates, err)
+	}
+	// Hard prompts, −I masking (incorrect rollouts masked), dynamic sampling.
+	dir = t.TempDir()
+	c = toyConfig(dir)
+	c.Run.Steps, c.Eval.Every = 3, 0
+	c.Data.Difficulty = "hard"
+	c.Reward.Shape = "truncation-I"
+	c.Loss.DynamicSampling = true
+	c.Loss.Staleness = 4
+	res, err := Train(context.Background(), TrainInputs{Config: c, Policy: m, Tokenizer: tok, Train: ps, Correct: correct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Steps {
+		// Every incorrect rollout is masked, so the share masked is 1 − accuracy.
+		if math.Abs(s.MaskedRate-(1-s.Accuracy)) > 1e-12 {
+			t.Errorf("step %d: masked %v, accuracy %v", s.Step, s.MaskedRate, s.Accuracy)
+		}
+		// With −I the unmasked rewards are all 1: dynamic sampling drops
+		// every group, so no update happens.
+		if !math.IsNaN(s.GradNorm) {
+			t.Errorf("step %d updated (grad norm %v) although every group has equal rewards", s.Step, s.GradNorm)
+		}
+	}
+}
