@@ -55,7 +55,8 @@ type ProfileOptions struct {
 	// Rollouts is the rollout store's path [OutDir/rollouts.jsonl]; point it
 	// at an eval run's rollouts.jsonl to reuse its samples.
 	Rollouts string
-	// Summary configures the summary (threshold, L_T, group size).
+	// Summary configures the summary (threshold, L_T, group size); start
+	// from DefaultSummaryOptions.
 	Summary SummaryOptions
 	// Progress receives the progress line (done/total, rate, ETA) when set.
 	Progress io.Writer

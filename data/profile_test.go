@@ -201,11 +201,11 @@ func TestEasyResampled(t *testing.T) {
 		return recs, rs.Sampled
 	}
 	recs, _ := profile(ps, 0)
-	easy, err := Select(recs, SelectOptions{Easy: true})
+	easy, err := Select(recs, with(func(o *SelectOptions) { o.Easy = true }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hard, _ := Select(recs, SelectOptions{Hard: true})
+	hard, _ := Select(recs, with(func(o *SelectOptions) { o.Hard = true }))
 	if len(easy) < 5 || len(hard) < 5 {
 		t.Fatalf("split too lopsided: %d easy, %d hard", len(easy), len(hard))
 	}

@@ -143,7 +143,7 @@ func TestSummarize(t *testing.T) {
 		rec("e", "s", 1, 4),                 // 0 never solved, Hard
 	}
 	recs[0].Truncated, recs[3].Truncated = 0, 2
-	sum, err := Summarize(recs, SummaryOptions{TargetLen: 25})
+	sum, err := Summarize(recs, SummaryOptions{Threshold: DefaultThreshold, TargetLen: 25})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestSummarize(t *testing.T) {
 	}
 	// Unequal n: ten bins.
 	recs[4].Samples = 5
-	sum, _ = Summarize(recs, SummaryOptions{})
+	sum, _ = Summarize(recs, DefaultSummaryOptions())
 	if len(sum.Histogram) != 10 || sum.Histogram[9].Count != 1 || sum.Histogram[0].Count != 2 {
 		t.Errorf("ten-bin histogram wrong: %+v", sum.Histogram)
 	}
@@ -189,7 +189,7 @@ func TestSummarize(t *testing.T) {
 func TestRecordsRoundTrip(t *testing.T) {
 	recs := []Record{rec("a", "s", 1, 4, 10, 20), rec("b", "t", 2, 4)}
 	dir := t.TempDir()
-	sum, err := Summarize(recs, SummaryOptions{})
+	sum, err := Summarize(recs, DefaultSummaryOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

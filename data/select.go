@@ -19,13 +19,15 @@ const (
 )
 
 // SelectOptions says which prompts to keep. Every condition must hold.
+// Start from DefaultSelectOptions: the zero value has a [0, 0] pass band.
 type SelectOptions struct {
 	// Easy keeps PassRate > Threshold; Hard keeps PassRate ≤ Threshold
 	// (the paper's split, PAPER.md §3). At most one may be set.
 	Easy, Hard bool
-	// Threshold of Easy/Hard [DefaultThreshold when ≤ 0].
+	// Threshold of Easy/Hard, in [0, 1) (DefaultThreshold: the paper's 0.5;
+	// 0 makes Easy "solved at least once").
 	Threshold float64
-	// MinPass and MaxPass keep MinPass ≤ PassRate ≤ MaxPass [0, 1].
+	// MinPass and MaxPass keep MinPass ≤ PassRate ≤ MaxPass.
 	MinPass, MaxPass float64
 	// ExcludeNeverSolved drops prompts with no correct rollout;
 	// ExcludeAllSolved drops prompts whose every rollout was correct.
@@ -40,6 +42,12 @@ type SelectOptions struct {
 	// of them and the rest is spread over the others). With Size 0 every
 	// group is cut to the size of the smallest.
 	Balance string
+}
+
+// DefaultSelectOptions keeps every prompt: threshold DefaultThreshold,
+// pass band [0, 1], no exclusions, no sampling.
+func DefaultSelectOptions() SelectOptions {
+	return SelectOptions{Threshold: DefaultThreshold, MaxPass: 1}
 }
 
 // Validate reports the first inconsistent option.
@@ -60,7 +68,7 @@ func (o SelectOptions) Validate() error {
 }
 
 // Keep reports whether r passes the filters (everything but Size and
-// Balance). o must have its defaults (see Select).
+// Balance).
 func (o SelectOptions) Keep(r *Record) bool {
 	switch {
 	case o.Easy && !r.Easy(o.Threshold), o.Hard && r.Easy(o.Threshold):
@@ -74,17 +82,8 @@ func (o SelectOptions) Keep(r *Record) bool {
 }
 
 // Select returns the records that pass o's filters, sampled down to
-// o.Size (balanced on request), in their original order. A zero MaxPass
-// with a zero MinPass means the full band [0, 1] (so the zero SelectOptions
-// keeps everything); to keep only pass rate 0 set MaxPass to any value
-// below 1/n.
+// o.Size (balanced on request), in their original order.
 func Select(recs []Record, o SelectOptions) ([]Record, error) {
-	if o.MinPass == 0 && o.MaxPass == 0 {
-		o.MaxPass = 1
-	}
-	if o.Threshold == 0 {
-		o.Threshold = DefaultThreshold
-	}
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}

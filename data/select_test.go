@@ -24,6 +24,13 @@ func pool() []Record {
 	return recs
 }
 
+// with returns DefaultSelectOptions changed by f.
+func with(f func(o *SelectOptions)) SelectOptions {
+	o := DefaultSelectOptions()
+	f(&o)
+	return o
+}
+
 func ids(recs []Record) []string {
 	var out []string
 	for _, r := range recs {
@@ -39,14 +46,16 @@ func TestSelectFilters(t *testing.T) {
 		o    SelectOptions
 		keep func(r Record) bool
 	}{
-		{"all", SelectOptions{}, func(r Record) bool { return true }},
-		{"easy", SelectOptions{Easy: true}, func(r Record) bool { return r.PassRate > 0.5 }},
-		{"hard", SelectOptions{Hard: true}, func(r Record) bool { return r.PassRate <= 0.5 }},
-		{"hard at 0.25", SelectOptions{Hard: true, Threshold: 0.25}, func(r Record) bool { return r.PassRate <= 0.25 }},
-		{"band", SelectOptions{MinPass: 0.25, MaxPass: 0.75}, func(r Record) bool { return r.PassRate >= 0.25 && r.PassRate <= 0.75 }},
-		{"no never", SelectOptions{ExcludeNeverSolved: true}, func(r Record) bool { return r.Correct > 0 }},
-		{"hard no never", SelectOptions{Hard: true, ExcludeNeverSolved: true}, func(r Record) bool { return r.Correct > 0 && r.PassRate <= 0.5 }},
-		{"easy no all", SelectOptions{Easy: true, ExcludeAllSolved: true}, func(r Record) bool { return r.PassRate == 0.75 }},
+		{"all", DefaultSelectOptions(), func(r Record) bool { return true }},
+		{"easy", with(func(o *SelectOptions) { o.Easy = true }), func(r Record) bool { return r.PassRate > 0.5 }},
+		{"hard", with(func(o *SelectOptions) { o.Hard = true }), func(r Record) bool { return r.PassRate <= 0.5 }},
+		{"hard at 0.25", with(func(o *SelectOptions) { o.Hard, o.Threshold = true, 0.25 }), func(r Record) bool { return r.PassRate <= 0.25 }},
+		{"band", with(func(o *SelectOptions) { o.MinPass, o.MaxPass = 0.25, 0.75 }), func(r Record) bool { return r.PassRate >= 0.25 && r.PassRate <= 0.75 }},
+		{"easy at 0", with(func(o *SelectOptions) { o.Easy, o.Threshold = true, 0 }), func(r Record) bool { return r.Correct > 0 }},
+		{"never only", with(func(o *SelectOptions) { o.MaxPass = 0 }), func(r Record) bool { return r.Correct == 0 }},
+		{"no never", with(func(o *SelectOptions) { o.ExcludeNeverSolved = true }), func(r Record) bool { return r.Correct > 0 }},
+		{"hard no never", with(func(o *SelectOptions) { o.Hard, o.ExcludeNeverSolved = true, true }), func(r Record) bool { return r.Correct > 0 && r.PassRate <= 0.5 }},
+		{"easy no all", with(func(o *SelectOptions) { o.Easy, o.ExcludeAllSolved = true, true }), func(r Record) bool { return r.PassRate == 0.75 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,9 +78,9 @@ func TestSelectFilters(t *testing.T) {
 
 func TestSelectSize(t *testing.T) {
 	recs := pool()
-	a, _ := Select(recs, SelectOptions{Size: 10, Seed: 1})
-	b, _ := Select(recs, SelectOptions{Size: 10, Seed: 1})
-	c, _ := Select(recs, SelectOptions{Size: 10, Seed: 2})
+	a, _ := Select(recs, with(func(o *SelectOptions) { o.Size, o.Seed = 10, 1 }))
+	b, _ := Select(recs, with(func(o *SelectOptions) { o.Size, o.Seed = 10, 1 }))
+	c, _ := Select(recs, with(func(o *SelectOptions) { o.Size, o.Seed = 10, 2 }))
 	if len(a) != 10 || !slices.Equal(ids(a), ids(b)) {
 		t.Fatalf("same seed gave %v and %v", ids(a), ids(b))
 	}
@@ -81,7 +90,7 @@ func TestSelectSize(t *testing.T) {
 	if !slices.IsSorted(ids(a)) {
 		t.Errorf("sample not in original order: %v", ids(a))
 	}
-	all, _ := Select(recs, SelectOptions{Size: 100})
+	all, _ := Select(recs, with(func(o *SelectOptions) { o.Size = 100 }))
 	if len(all) != len(recs) {
 		t.Errorf("size above the pool: got %d, want %d", len(all), len(recs))
 	}
@@ -97,7 +106,7 @@ func TestSelectBalance(t *testing.T) {
 		return m
 	}
 	src := func(r Record) string { return r.Source }
-	got, err := Select(recs, SelectOptions{Size: 22, Balance: BalanceSource, Seed: 3})
+	got, err := Select(recs, with(func(o *SelectOptions) { o.Size, o.Balance, o.Seed = 22, BalanceSource, 3 }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +114,11 @@ func TestSelectBalance(t *testing.T) {
 	if m := count(got, src); len(got) != 22 || m["s3"] != 4 || m["s0"] != 6 || m["s1"] != 6 || m["s2"] != 6 {
 		t.Errorf("balanced by source: %d prompts, %v", len(got), m)
 	}
-	got, _ = Select(recs, SelectOptions{Balance: BalanceSource})
+	got, _ = Select(recs, with(func(o *SelectOptions) { o.Balance = BalanceSource }))
 	if m := count(got, src); len(got) != 16 || m["s0"] != 4 || m["s3"] != 4 {
 		t.Errorf("balance with no size should cut every source to 4: %v", m)
 	}
-	got, _ = Select(recs, SelectOptions{Size: 9, Balance: BalanceLevel, Easy: true})
+	got, _ = Select(recs, with(func(o *SelectOptions) { o.Size, o.Balance, o.Easy = 9, BalanceLevel, true }))
 	m := count(got, func(r Record) string { return fmt.Sprint(r.Level) })
 	if len(got) != 9 || m["1"] < 4 || m["2"] < 4 {
 		t.Errorf("balanced by level: %d, %v", len(got), m)

@@ -63,7 +63,8 @@ type Summary struct {
 
 // SummaryOptions configures Summarize.
 type SummaryOptions struct {
-	// Threshold of the Easy/Hard split [DefaultThreshold when ≤ 0].
+	// Threshold of the Easy/Hard split, in [0, 1) (DefaultSummaryOptions:
+	// DefaultThreshold).
 	Threshold float64
 	// TargetLen is L_T for the density [the profile's L_R when 0].
 	TargetLen int
@@ -71,13 +72,19 @@ type SummaryOptions struct {
 	GroupSize int
 }
 
-// Summarize describes recs. It fails on no records or a bad TargetLen.
+// DefaultSummaryOptions splits at DefaultThreshold, with L_T = L_R and N = n.
+func DefaultSummaryOptions() SummaryOptions {
+	return SummaryOptions{Threshold: DefaultThreshold}
+}
+
+// Summarize describes recs. It fails on no records, a threshold outside
+// [0, 1) or a bad TargetLen.
 func Summarize(recs []Record, o SummaryOptions) (Summary, error) {
 	if len(recs) == 0 {
 		return Summary{}, ErrEmpty
 	}
-	if o.Threshold <= 0 {
-		o.Threshold = DefaultThreshold
+	if o.Threshold < 0 || o.Threshold >= 1 {
+		return Summary{}, fmt.Errorf("data: summary: threshold %g outside [0, 1)", o.Threshold)
 	}
 	s := Summary{Schema: SummarySchema, Prompts: len(recs), Threshold: o.Threshold, MinSamples: recs[0].Samples, RolloutLimit: recs[0].RolloutLimit}
 	var easy, hard []Record

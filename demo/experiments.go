@@ -10,8 +10,13 @@ import (
 )
 
 // Run names. Baseline is the paper's recommended recipe (truncation reward,
-// L_R = L_T, N = Profile.GroupSize, Easy prompts): findings 1, 2, 3, 4, 5,
-// 6, 7 and 8 all use it, and it is trained once.
+// L_R = L_T, N = Profile.GroupSize, Easy prompts): findings 1, 3, 4, 5, 7
+// and 8 use it, and it is trained once. Unified is truncation under the
+// paper's unified protocol (L_R = 4·L_T): the reference of findings 2 and 6,
+// which compare reward shapes at that protocol, and the long-limit side of
+// finding 4. The shapes must be compared with L_R > L_T: with L_R = L_T no
+// finished rollout is longer than L_T, so Laser and −L&C coincide with
+// truncation by construction (equal advantages after normalisation).
 const (
 	Baseline    = "truncation"
 	runKimi     = "kimi"
@@ -19,12 +24,12 @@ const (
 	runLaserD   = "laser-d"
 	runHard     = "hard-only"
 	runFull     = "full"
-	runLongRoll = "rollout-limit-4x"
+	Unified     = "truncation-LR4x"
 	runMaskI    = "truncation-I"
 	runMaskLC   = "truncation-LC"
 	runMaskLCSI = "truncation-LC-SI"
 	runMaskLCLI = "truncation-LC-LI"
-	groupPrefix  = "group-size-"
+	groupPrefix = "group-size-"
 )
 
 // RunSpec is one GRPO run: rl config overrides on top of the profile's
@@ -49,19 +54,21 @@ func groupRun(p Profile, n int) string {
 
 // Runs returns every run of the demo for a profile, baseline first.
 func Runs(p Profile) []RunSpec {
-	shape := func(name, label, shape string) RunSpec {
-		return RunSpec{Name: name, Label: label, Overrides: []string{"reward.shape=" + shape}, cost: 1}
-	}
 	long := p.LongLimit * p.TargetLen
+	// Shapes are compared under the unified protocol, L_R = LongLimit·L_T.
+	shape := func(name, label, shape string) RunSpec {
+		return RunSpec{Name: name, Label: fmt.Sprintf("%s, L_R = %d", label, long),
+			Overrides: []string{"reward.shape=" + shape, "rollout.rollout_limit=" + strconv.Itoa(long)}, cost: 1.2}
+	}
 	runs := []RunSpec{
 		{Name: Baseline, Label: fmt.Sprintf("truncation, L_R = L_T = %d, N = %d, Easy", p.TargetLen, p.GroupSize), cost: 1},
+		{Name: Unified, Label: fmt.Sprintf("truncation, L_R = %d·L_T = %d (unified protocol)", p.LongLimit, long),
+			Overrides: []string{"rollout.rollout_limit=" + strconv.Itoa(long)}, cost: 1.2},
 		shape(runKimi, "Kimi-1.5 (α = 0.4)", "kimi"),
 		shape(runLaser, "Laser (α = 0.4)", "laser"),
 		shape(runLaserD, "Laser-D (α = 0.4)", "laser-d"),
 		{Name: runHard, Label: "Hard-only prompts", Overrides: []string{"data.difficulty=hard"}, cost: 1.2},
 		{Name: runFull, Label: "Full prompt set", Overrides: []string{"data.difficulty=all"}, cost: 1.1},
-		{Name: runLongRoll, Label: fmt.Sprintf("L_R = %d·L_T = %d", p.LongLimit, long),
-			Overrides: []string{"rollout.rollout_limit=" + strconv.Itoa(long)}, cost: 1.8},
 	}
 	for _, n := range p.GroupSizes {
 		if n == p.GroupSize {
@@ -94,6 +101,9 @@ func commonOverrides(p Profile) []string {
 		"rollout.prompts_per_step=" + strconv.Itoa(p.PromptsPerStep),
 		"rollout.group_size=" + strconv.Itoa(p.GroupSize),
 		"rollout.rollout_limit=" + strconv.Itoa(p.TargetLen),
+		"rollout.temperature=" + strconv.FormatFloat(p.Temperature, 'g', -1, 64),
+		"rollout.top_p=" + strconv.FormatFloat(p.TopP, 'g', -1, 64),
+		"rollout.top_k=" + strconv.Itoa(p.TopK),
 		"reward.shape=truncation",
 		"reward.target_len=" + strconv.Itoa(p.TargetLen),
 		"optim.lr=" + strconv.FormatFloat(p.LR, 'g', -1, 64),
@@ -115,7 +125,7 @@ type Finding struct {
 	Title string `json:"title"`
 	Claim string `json:"claim"` // the paper's claim, in plain words
 	// Runs are the runs the finding needs (besides the base evaluation).
-	Runs   []string                  `json:"runs"`
+	Runs   []string                 `json:"runs"`
 	decide func(r *Results) Verdict // the rule, in verdict.go
 }
 
@@ -130,21 +140,21 @@ func Findings(p Profile) []Finding {
 		{ID: 1, Name: "dynamics", Title: "Two-stage dynamics under truncation reward (L_R = L_T)",
 			Claim: "Training length first falls steeply (Stage I, length adaptation), then plateaus within the target while accuracy recovers or improves (Stage II, reasoning refinement).",
 			Runs:  []string{Baseline}, decide: decideDynamics},
-		{ID: 2, Name: "rewards", Title: "Budget dependence of reward shapes",
+		{ID: 2, Name: "rewards", Title: "Budget dependence of reward shapes (unified protocol, L_R = " + strconv.Itoa(p.LongLimit) + "·L_T)",
 			Claim: "Which reward wins depends on the budget: Kimi-1.5 is best at the smallest budget but not at the largest, where its ceiling drops; truncation is the most balanced across the ladder.",
-			Runs:  []string{Baseline, runKimi, runLaser, runLaserD}, decide: decideRewards},
+			Runs:  []string{Unified, runKimi, runLaser, runLaserD}, decide: decideRewards},
 		{ID: 3, Name: "difficulty", Title: "Data difficulty: Easy-only vs Hard-only vs Full prompts",
 			Claim: "Positive-reward density is key: Hard-only prompts fail (entropy spikes, length collapses, accuracy drops), while Easy-only is the most stable and matches or beats the full set.",
 			Runs:  []string{Baseline, runHard, runFull}, decide: decideDifficulty},
 		{ID: 4, Name: "rollout-limit", Title: "Rollout limit: L_R = L_T vs L_R = 4·L_T",
 			Claim: "Setting the rollout limit equal to the target (L_R = L_T) gives the better trade-off: negatives are short too, so outputs get shorter at equal or better accuracy.",
-			Runs:  []string{Baseline, runLongRoll}, decide: decideRolloutLimit},
+			Runs:  []string{Baseline, Unified}, decide: decideRolloutLimit},
 		{ID: 5, Name: "group-size", Title: "Rollouts per prompt: N = " + joinInts(p.GroupSizes, " vs "),
 			Claim: "More rollouts per prompt find short correct trajectories more easily: length adapts faster and Mean@k rises, while Pass@k barely moves.",
 			Runs:  groups, decide: decideGroupSize},
-		{ID: 6, Name: "masking", Title: "Masking variants of the truncation reward",
+		{ID: 6, Name: "masking", Title: "Masking variants of the truncation reward (L_R = " + strconv.Itoa(p.LongLimit) + "·L_T)",
 			Claim: "Masking shapes the dynamics: −I and −L&C−S&I couple short with correct (entropy explodes, length collapses: the short-is-correct trap); −L&C−L&I lets long wrong outputs go unpenalised (length grows); −L&C gives longer outputs but better accuracy than truncation.",
-			Runs:  []string{Baseline, runMaskI, runMaskLC, runMaskLCSI, runMaskLCLI}, decide: decideMasking},
+			Runs:  []string{Unified, runMaskI, runMaskLC, runMaskLCSI, runMaskLCLI}, decide: decideMasking},
 		{ID: 7, Name: "transfer", Title: "Transfer across task families",
 			Claim: "The learned length bias transfers: trained on " + p.TrainFamily + " only, the model also answers " + others + " shorter, without losing accuracy.",
 			Runs:  []string{Baseline}, decide: decideTransfer},

@@ -2,10 +2,12 @@ package demo
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/terse-dev/terse/lab"
+	"github.com/terse-dev/terse/rl"
 )
 
 // Profile sizes the demo: every step count, group size and set size lives
@@ -40,6 +42,14 @@ type Profile struct {
 	// LongLimit is the multiple of L_T that finding 4 uses as the long
 	// rollout limit (paper: 16k for L_T = 4k, so 4).
 	LongLimit int `json:"long_limit"`
+	// Temperature, TopP and TopK sample the training rollouts and the
+	// difficulty profile. The paper is silent (verl's default is 1.0); the
+	// lab uses Qwen3's recommended 0.6/0.95/20 because at temperature 1 the
+	// tiny lab base solves almost nothing (pass rate ≈ 0.05 on its easiest
+	// family), so no prompt would be Easy and the reward would be all zeros.
+	Temperature float64 `json:"temperature"`
+	TopP        float64 `json:"top_p"`
+	TopK        int     `json:"top_k"`
 	// LR is the learning rate of every run.
 	LR float64 `json:"lr"`
 	// EvalEvery is the interval, in steps, of the in-training budget ladder
@@ -62,17 +72,27 @@ type Profile struct {
 	Seed uint64 `json:"seed"`
 }
 
-// DefaultProfile is `terse demo`: about 20 minutes on 2 cores with
-// OpenBLAS. Measured on the project machine (2 Sapphire-Rapids cores,
-// OpenBLAS, lab tiny model): a GRPO step with 8 prompts × 8 rollouts of up to
-// 256 tokens takes about 2–3 s including the reference forward pass; the
-// thirteen runs below are ≈ 70 steps-equivalents each of N = 8.
+// DefaultProfile is `terse demo`: ≤ 20 minutes on 2 cores with OpenBLAS.
+//
+// Sizing, measured on the project machine (2 Sapphire-Rapids cores shared
+// with other jobs, load ≈ 7, OpenBLAS, the 0.4M-parameter lab base): a GRPO
+// step with 8 prompts × 8 rollouts of ≈ 80–150 tokens takes 0.6–1.6 s
+// including the reference forward pass, a run of 24 such steps with its
+// ladders 15–40 s, all thirteen runs 6 minutes. This profile takes 40 steps,
+// a larger prompt pool and larger evaluation sets: ≈ 11 minutes there,
+// leaving room for slower machines. The thirteen runs weigh ≈ 15 baseline
+// runs (N = 16 counts twice, N = 4 half, L_R = 4·L_T about 1.2).
+//
+// The training family is add: at the rollout temperature below, the lab
+// base's pass rates on it straddle the paper's 0.5 threshold (level 1 ≈
+// 0.5, level 3 ≈ 0.3, level 5 ≈ 0.1), so both Easy and Hard prompts exist.
+// LR is rl.LabLR: 3e-4 already collapses accuracy within ten steps.
 func DefaultProfile() Profile {
 	return Profile{
-		Name: "default", TrainFamily: lab.Arith, TrainPrompts: 64, PassRateK: 8, EasyAbove: 0.5,
-		Steps: 30, PromptsPerStep: 8, GroupSize: 8, GroupSizes: []int{4, 8, 16},
-		TargetLen: 256, LongLimit: 4, LR: 5e-4,
-		EvalEvery: 5, EvalPerLevel: 2, FinalPerLevel: 6, K: 4,
+		Name: "default", TrainFamily: lab.Add, TrainPrompts: 96, PassRateK: 8, EasyAbove: 0.5,
+		Steps: 40, PromptsPerStep: 8, GroupSize: 8, GroupSizes: []int{4, 8, 16},
+		TargetLen: 256, LongLimit: 4, Temperature: 0.6, TopP: 0.95, TopK: 20, LR: rl.LabLR,
+		EvalEvery: 8, EvalPerLevel: 2, FinalPerLevel: 8, K: 4,
 		Budgets: lab.Budgets(), MicroBatch: 16, CheckpointEvery: 10, Seed: 1,
 	}
 }
@@ -83,10 +103,10 @@ func DefaultProfile() Profile {
 func QuickProfile() Profile {
 	p := DefaultProfile()
 	p.Name = "quick"
-	p.TrainPrompts, p.Steps, p.PromptsPerStep = 16, 4, 4
+	p.TrainPrompts, p.Steps, p.PromptsPerStep = 24, 10, 4
 	p.GroupSize, p.GroupSizes = 4, []int{2, 4, 8}
-	p.EvalEvery, p.EvalPerLevel, p.FinalPerLevel, p.K = 2, 1, 2, 2
-	p.CheckpointEvery = 2
+	p.EvalEvery, p.EvalPerLevel, p.FinalPerLevel, p.K = 5, 1, 2, 2
+	p.CheckpointEvery = 5
 	return p
 }
 
@@ -108,12 +128,14 @@ func (p Profile) Validate() error {
 		return bad("prompts_per_step", p.PromptsPerStep, "must be ≥ 1")
 	case p.GroupSize < 2:
 		return bad("group_size", p.GroupSize, "must be ≥ 2 (group-relative advantages)")
-	case len(p.GroupSizes) < 2 || !containsInt(p.GroupSizes, p.GroupSize):
+	case len(p.GroupSizes) < 2 || !slices.Contains(p.GroupSizes, p.GroupSize):
 		return bad("group_sizes", p.GroupSizes, "must hold at least two sizes including group_size")
 	case p.TargetLen < 1:
 		return bad("target_len", p.TargetLen, "must be ≥ 1")
 	case p.LongLimit < 2:
 		return bad("long_limit", p.LongLimit, "must be ≥ 2")
+	case !(p.Temperature > 0) || !(p.TopP > 0 && p.TopP <= 1) || p.TopK < 0:
+		return bad("temperature/top_p/top_k", [3]float64{p.Temperature, p.TopP, float64(p.TopK)}, "want temperature > 0, top_p in (0, 1], top_k ≥ 0")
 	case !(p.LR > 0):
 		return bad("lr", p.LR, "must be > 0")
 	case p.EvalEvery < 1:
@@ -137,7 +159,7 @@ func (p Profile) Validate() error {
 			return bad("group_sizes", p.GroupSizes, "every size must be ≥ 2")
 		}
 	}
-	if !containsString(lab.Families(), p.TrainFamily) {
+	if !slices.Contains(lab.Families(), p.TrainFamily) {
 		return bad("train_family", p.TrainFamily, fmt.Sprintf("want one of %v", lab.Families()))
 	}
 	return nil
@@ -147,28 +169,11 @@ func (p Profile) Validate() error {
 // with; a result with another fingerprint is recomputed.
 func (p Profile) fingerprint() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%d|%d|%g|%d|%d|%d|%v|%d|%d|%g|%d|%d|%d|%d|%v|%d|%d",
+	fmt.Fprintf(&b, "%s|%d|%d|%g|%d|%d|%d|%v|%d|%d|%g|%g|%d|%g|%d|%d|%d|%d|%v|%d|%d|%d",
 		p.TrainFamily, p.TrainPrompts, p.PassRateK, p.EasyAbove, p.Steps, p.PromptsPerStep, p.GroupSize, p.GroupSizes,
-		p.TargetLen, p.LongLimit, p.LR, p.EvalEvery, p.EvalPerLevel, p.FinalPerLevel, p.K, p.Budgets, p.MicroBatch, p.Seed)
+		p.TargetLen, p.LongLimit, p.Temperature, p.TopP, p.TopK, p.LR, p.EvalEvery, p.EvalPerLevel, p.FinalPerLevel, p.K,
+		p.Budgets, p.MicroBatch, p.CheckpointEvery, p.Seed)
 	return b.String()
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -102,34 +102,39 @@ func BenchmarkGradeParallel(b *testing.B) {
 
 // BenchmarkSlowest grades every case of the mix plus the adversarial inputs
 // once per iteration and reports the slowest single grade (max-ns) and the
-// mean. The target is no grade slower than 50 ms.
+// mean. Each case's time is its fastest over the iterations, so that a
+// descheduled goroutine on a busy machine does not pose as a slow grade; run
+// it with -benchtime 5x or more. The target is no grade slower than 50 ms.
 func BenchmarkSlowest(b *testing.B) {
 	mix := benchMix(b)
 	for _, s := range adversarialInputs() {
 		mix = append(mix, benchCase{response: s[0], gold: []string{s[1]}})
 	}
 	opts := DefaultOptions()
-	var worst time.Duration
-	worstCase := ""
-	total, n := time.Duration(0), 0
+	best := make([]time.Duration, len(mix))
 	for b.Loop() {
-		for _, c := range mix {
+		for i, c := range mix {
 			t0 := time.Now()
 			Grade(c.response, c.gold, opts)
-			d := time.Since(t0)
-			total += d
-			n++
-			if d > worst {
-				worst, worstCase = d, c.response
+			if d := time.Since(t0); best[i] == 0 || d < best[i] {
+				best[i] = d
 			}
 		}
 	}
-	if len(worstCase) > 80 {
-		worstCase = worstCase[:80] + "…"
+	worst, total := 0, time.Duration(0)
+	for i, d := range best {
+		total += d
+		if d > best[worst] {
+			worst = i
+		}
 	}
-	b.Logf("slowest grade %v: %q", worst, worstCase)
-	b.ReportMetric(float64(worst.Nanoseconds()), "max-ns")
-	b.ReportMetric(float64(total.Nanoseconds())/float64(max(n, 1)), "mean-ns")
+	name := mix[worst].response
+	if len(name) > 80 {
+		name = name[:80] + "…"
+	}
+	b.Logf("slowest grade %v: %q", best[worst], name)
+	b.ReportMetric(float64(best[worst].Nanoseconds()), "max-ns")
+	b.ReportMetric(float64(total.Nanoseconds())/float64(len(best)), "mean-ns")
 }
 
 // adversarialInputs are (response, gold) pairs built to be slow.
@@ -148,5 +153,9 @@ func adversarialInputs() [][2]string {
 		{"\\boxed{" + strings.Repeat("1\\pm ", 300) + "1}", strings.Repeat("1\\pm ", 300) + "2"},
 		{"\\boxed{\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]}", "\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]"},
 		{strings.Repeat("word ", 200000) + "\\boxed{3}", "3"},
+		{strings.Repeat("word ", 200000) + " the final answer is 3", "3"},
+		{strings.Repeat("$", 1<<20), "3"},
+		{strings.Repeat("\\", 1<<20), "3"},
+		{strings.Repeat("\\boxed{1} and ", 100000), "1"},
 	}
 }

@@ -13,7 +13,9 @@ import (
 //     ignored for word answers, which are compared as text only);
 //  2. numeric: both sides evaluate to numbers; exact rationals (math/big)
 //     must be equal exactly unless a decimal literal is involved, in which
-//     case |g−p| ≤ RelTol·max(|g|,|p|) (or ≤ AbsTol) decides;
+//     case |g−p| ≤ RelTol·max(|g|,|p|) (or ≤ AbsTol) decides; irrational
+//     values written without decimals (288\pi) agree to 1e-9 (see
+//     tolerance);
 //  3. symbolic: with free symbols, both sides are evaluated in complex
 //     arithmetic at several deterministic pseudo-random points and must agree
 //     at every point within the tolerance;
@@ -185,414 +187,12 @@ func isStructure(n *node) bool {
 // same is equal as a bool.
 func (c *comparer) same(g, p *node) bool { return c.equal(g, p).equal() }
 
-// structure compares collections.
-func (c *comparer) structure(g, p *node) bool {
-	// a 2-tuple is the open interval
-	if g.k == nInterval && p.k == nTuple && len(p.args) == 2 {
-		p = &node{k: nInterval, args: p.args, lopen: true, ropen: true}
-	}
-	if p.k == nInterval && g.k == nTuple && len(g.args) == 2 {
-		g = &node{k: nInterval, args: g.args, lopen: true, ropen: true}
-	}
-	if u := inequalityUnion(g); u != nil {
-		g = u
-	}
-	switch g.k {
-	case nTuple, nRatio:
-		if p.k == g.k || (p.k == nList && g.k == nTuple) || (p.k == nMatrix && (p.rows == 1 || p.cols == 1)) {
-			return c.ordered(g.args, p.args)
-		}
-	case nList:
-		switch p.k {
-		case nList, nSet:
-			return c.unordered(g.args, p.args)
-		case nTuple:
-			return c.ordered(g.args, p.args)
-		}
-	case nSet:
-		if p.k == nSet || p.k == nList {
-			return c.unordered(g.args, p.args)
-		}
-	case nInterval:
-		return p.k == nInterval && g.lopen == p.lopen && g.ropen == p.ropen && c.ordered(g.args, p.args)
-	case nUnion:
-		if p.k == nUnion {
-			return c.unordered(intervals(g.args), intervals(p.args))
-		}
-	case nMatrix:
-		switch {
-		case p.k == nMatrix:
-			return g.rows == p.rows && g.cols == p.cols && c.ordered(g.args, p.args)
-		case p.k == nTuple && (g.rows == 1 || g.cols == 1):
-			return c.ordered(g.args, p.args)
-		}
-	}
-	return false
-}
-
-// maxMatrixCells caps the size of a matrix built by matrix arithmetic.
-const maxMatrixCells = 64
-
-// matrixValue folds sums, differences, scalar multiples, scalar quotients
-// and products of matrices into one matrix whose cells are expression trees.
-// It returns n itself for a matrix and nil when n is no matrix expression.
-func (c *comparer) matrixValue(n *node) *node {
-	switch n.k {
-	case nMatrix:
-		return n
-	case nNeg:
-		if m := c.matrixValue(n.args[0]); m != nil {
-			return mapCells(m, func(a *node) *node { return neg(a) })
-		}
-	case nAdd:
-		acc := c.matrixValue(n.args[0])
-		for _, a := range n.args[1:] {
-			m := c.matrixValue(a)
-			if acc == nil || m == nil || m.rows != acc.rows || m.cols != acc.cols {
-				return nil
-			}
-			sum := &node{k: nMatrix, rows: m.rows, cols: m.cols, args: make([]*node, len(m.args))}
-			for i := range m.args {
-				sum.args[i] = &node{k: nAdd, args: []*node{acc.args[i], m.args[i]}}
-			}
-			acc = sum
-		}
-		return acc
-	case nDiv:
-		if m := c.matrixValue(n.args[0]); m != nil && !containsMatrix(n.args[1]) {
-			return mapCells(m, func(a *node) *node { return &node{k: nDiv, args: []*node{a, n.args[1]}} })
-		}
-	case nMul:
-		var acc *node // the product so far, a matrix or a scalar tree
-		for _, a := range n.args {
-			m := c.matrixValue(a)
-			switch {
-			case acc == nil:
-				acc = a
-				if m != nil {
-					acc = m
-				}
-			case m == nil && acc.k == nMatrix:
-				acc = mapCells(acc, func(x *node) *node { return mul(&node{k: nMul, args: []*node{x}}, a) })
-			case m == nil:
-				acc = mul(&node{k: nMul, args: []*node{acc}}, a)
-			case acc.k != nMatrix:
-				s := acc
-				acc = mapCells(m, func(x *node) *node { return mul(&node{k: nMul, args: []*node{s}}, x) })
-			default:
-				if acc = c.matrixProduct(acc, m); acc == nil {
-					return nil
-				}
-			}
-		}
-		if acc != nil && acc.k == nMatrix {
-			return acc
-		}
-	}
-	return nil
-}
-
-// matrixProduct multiplies two matrices of trees, or returns nil when their
-// shapes do not fit or the result is too large.
-func (c *comparer) matrixProduct(a, b *node) *node {
-	if a.cols != b.rows || a.rows*b.cols > maxMatrixCells || !c.w.spend(a.rows*b.cols*a.cols) {
-		return nil
-	}
-	out := &node{k: nMatrix, rows: a.rows, cols: b.cols}
-	for i := range a.rows {
-		for j := range b.cols {
-			sum := &node{k: nAdd}
-			for k := range a.cols {
-				sum.args = append(sum.args, &node{k: nMul, args: []*node{a.args[i*a.cols+k], b.args[k*b.cols+j]}})
-			}
-			out.args = append(out.args, sum)
-		}
-	}
-	return out
-}
-
-// mapCells applies f to every cell of the matrix m.
-func mapCells(m *node, f func(*node) *node) *node {
-	out := &node{k: nMatrix, rows: m.rows, cols: m.cols, args: make([]*node, len(m.args))}
-	for i, a := range m.args {
-		out.args[i] = f(a)
-	}
-	return out
-}
-
-func containsMatrix(n *node) bool {
-	if n == nil {
-		return false
-	}
-	if n.k == nMatrix {
-		return true
-	}
-	for _, a := range n.args {
-		if containsMatrix(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// intervals turns the 2-tuples of a union into open intervals.
-func intervals(parts []*node) []*node {
-	out := make([]*node, len(parts))
-	for i, a := range parts {
-		if a.k == nTuple && len(a.args) == 2 {
-			a = &node{k: nInterval, args: a.args, lopen: true, ropen: true}
-		}
-		out[i] = a
-	}
-	return out
-}
-
-// ordered compares two sequences element by element.
-func (c *comparer) ordered(g, p []*node) bool {
-	if len(g) != len(p) {
-		return false
-	}
-	for i := range g {
-		if !c.same(g[i], p[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// unordered compares two multisets: every gold element is matched to a
-// distinct predicted element.
-func (c *comparer) unordered(g, p []*node) bool {
-	if len(g) != len(p) || len(g) > 64 {
-		return false
-	}
-	used := make([]bool, len(p))
-outer:
-	for _, a := range g {
-		for j, b := range p {
-			if !used[j] && c.same(a, b) {
-				used[j] = true
-				continue outer
-			}
-		}
-		return false
-	}
-	return true
-}
-
-// relation compares when either side is a relation. Assignments are
-// unwrapped on either side; inequalities compare as relations, and a gold
-// inequality in one variable also accepts the interval it describes.
-func (c *comparer) relation(g, p *node) Reason {
-	if g.k == nRel && p.k == nRel {
-		if c.relations(g, p) {
-			return EqualStructural
-		}
-		rg, rp := assigned(g), assigned(p)
-		switch {
-		case rg != nil && rp != nil:
-			return c.equal(rg, rp)
-		case rp != nil && rp.k != nRel:
-			return c.equal(g, rp) // "-2 \le x \le 7" vs "x \in [-2, 7]"
-		}
-		return NotEqual
-	}
-	if g.k == nRel {
-		if r := assigned(g); r != nil {
-			return c.equal(r, p)
-		}
-		if iv := inequalityIntervals(g); iv != nil {
-			if c.structure(iv, p) {
-				return EqualStructural
-			}
-		}
-		return NotEqual
-	}
-	if r := assigned(p); r != nil {
-		return c.equal(g, r)
-	}
-	return NotEqual
-}
-
-// assigned returns the value of an assignment answer ("x = 5" → 5,
-// "x = 2+3 = 5" → 5, "x \in [0,1]" → [0,1]), or nil.
-func assigned(r *node) *node {
-	if r.k != nRel {
-		return nil
-	}
-	for _, op := range r.ops {
-		if op != "=" && op != "in" && op != "~" {
-			return nil
-		}
-	}
-	// "x = 1/3 \approx 0.33": the value is the one before the first ≈
-	members := r.args
-	for i, op := range r.ops {
-		if op == "~" {
-			members = r.args[:max(i+1, 2)]
-			break
-		}
-	}
-	if !isAssignable(r.args[0]) && hasSymbols(r) && len(r.args) < 3 {
-		return nil // "x+y = 5" is an equation, "2+3 = 5" is 5, "1 = a = 0" is 0
-	}
-	return members[len(members)-1]
-}
-
-// relPart is "lhs − rhs op 0" with op one of = < <= !=.
-type relPart struct {
-	diff *node
-	op   string
-}
-
-// parts splits a relation chain into parts with > and >= flipped.
-func parts(r *node) []relPart {
-	out := make([]relPart, 0, len(r.ops))
-	for i, op := range r.ops {
-		l, rr := r.args[i], r.args[i+1]
-		switch op {
-		case ">":
-			l, rr, op = rr, l, "<"
-		case ">=":
-			l, rr, op = rr, l, "<="
-		case "in":
-			return nil
-		case "~":
-			op = "="
-		}
-		out = append(out, relPart{add(&node{k: nAdd, args: []*node{l}}, neg(rr)), op})
-	}
-	return out
-}
-
-// relations compares two relations part by part: equations up to a nonzero
-// factor, inequalities up to a positive one.
-func (c *comparer) relations(g, p *node) bool {
-	gp, pp := parts(g), parts(p)
-	if gp == nil || pp == nil || len(gp) != len(pp) {
-		return false
-	}
-	used := make([]bool, len(pp))
-outer:
-	for _, a := range gp {
-		for j, b := range pp {
-			if !used[j] && a.op == b.op && c.proportional(a.diff, b.diff, a.op != "=" && a.op != "!=") {
-				used[j] = true
-				continue outer
-			}
-		}
-		return false
-	}
-	return true
-}
-
-// proportional reports whether g = k·p for a constant k ≠ 0 (k > 0 when
-// positive is set), checked at the random points.
-func (c *comparer) proportional(g, p *node, positive bool) bool {
-	ev := evaluator{w: c.w}
-	var k complex128
-	found, zeros := false, 0
-	for pt := range points {
-		ev.point = pt
-		a, ok1 := ev.eval(g)
-		b, ok2 := ev.eval(p)
-		if !ok1 || !ok2 || !finite(a.c) || !finite(b.c) {
-			return false
-		}
-		if b.c == 0 || a.c == 0 {
-			if !c.close(a.c, 0) || !c.close(b.c, 0) {
-				return false
-			}
-			zeros++
-			continue
-		}
-		if !found {
-			k, found = a.c/b.c, true
-			if positive && (real(k) <= 0 || math.Abs(imag(k)) > 1e-9*math.Abs(real(k))) {
-				return false
-			}
-			continue
-		}
-		if !c.close(a.c, k*b.c) {
-			return false
-		}
-	}
-	return found || zeros == points
-}
-
-// inequalityIntervals turns a gold inequality in one variable into the
-// interval it describes ("x > 2" → (2, ∞), "0 < x \le 1" → (0, 1]), or nil.
-func inequalityIntervals(r *node) *node {
-	if r.k != nRel || len(r.args) > 3 {
-		return nil
-	}
-	vars := map[string]bool{}
-	symbols(r, vars)
-	if len(vars) != 1 {
-		return nil
-	}
-	lo, hi := &node{k: nNeg, args: []*node{{k: nConst, name: "inf"}}}, &node{k: nConst, name: "inf"}
-	lopen, ropen := true, true
-	// orient each part as "variable side" vs "constant side"
-	for i, op := range r.ops {
-		l, rr := r.args[i], r.args[i+1]
-		lv, rv := hasSymbols(l), hasSymbols(rr)
-		if lv == rv || (lv && !isAssignable(l)) || (rv && !isAssignable(rr)) {
-			return nil
-		}
-		bound := rr
-		if rv { // "c op x": mirror to "x op' c"
-			bound = l
-			switch op {
-			case "<":
-				op = ">"
-			case "<=":
-				op = ">="
-			case ">":
-				op = "<"
-			case ">=":
-				op = "<="
-			}
-		}
-		switch op {
-		case "<":
-			hi, ropen = bound, true
-		case "<=":
-			hi, ropen = bound, false
-		case ">":
-			lo, lopen = bound, true
-		case ">=":
-			lo, lopen = bound, false
-		default:
-			return nil
-		}
-	}
-	return &node{k: nInterval, args: []*node{lo, hi}, lopen: lopen, ropen: ropen}
-}
-
-// inequalityUnion turns a gold list of inequalities in one variable
-// ("x \le -1 \text{ or } x \ge 1") into the union of their intervals, or
-// returns nil.
-func inequalityUnion(g *node) *node {
-	if g.k != nList {
-		return nil
-	}
-	u := &node{k: nUnion}
-	for _, a := range g.args {
-		iv := inequalityIntervals(a)
-		if iv == nil {
-			return nil
-		}
-		u.args = append(u.args, iv)
-	}
-	return u
-}
-
 // scalar compares two expressions: numerically when neither has free
 // symbols, else at random points.
 func (c *comparer) scalar(g, p *node) Reason {
 	syms := map[string]bool{}
-	c.w.spend(symbols(g, syms) + symbols(p, syms))
+	// the visits of symbols, hasDecimal, hasInfinity and nonAnalytic
+	c.w.spend(4 * (symbols(g, syms) + symbols(p, syms)))
 	ev := evaluator{w: c.w, exact: len(syms) == 0}
 	if len(syms) == 0 {
 		a, ok1 := ev.eval(g)
@@ -604,18 +204,23 @@ func (c *comparer) scalar(g, p *node) Reason {
 			if a.exact.Cmp(b.exact) == 0 {
 				return EqualNumeric
 			}
-			if !hasDecimal(g) && !hasDecimal(p) {
+			// integers and fractions compare exactly (5866608 ≠ 5866609),
+			// unless the caller asked for a coarser tolerance
+			coarse := c.opts.RelTol > DefaultRelTol || c.opts.AbsTol > 0
+			if !hasDecimal(g) && !hasDecimal(p) && !coarse {
 				return NotEqual
 			}
 		}
-		if overflowed(a.c, g) || overflowed(b.c, p) {
+		tol := c.tolerance(g, p)
+		if overflowed(a.z(), g) || overflowed(b.z(), p) {
 			return NotEqual // too large to compare: 100000! is not 100000!+1
 		}
-		if c.close(a.c, b.c) {
+		if c.close(a.z(), b.z(), tol) {
 			return EqualNumeric
 		}
 		return NotEqual
 	}
+	tol := c.tolerance(g, p)
 	n := points
 	if nonAnalytic(g) || nonAnalytic(p) {
 		n += extraPoints // |x| = x for x > 0 only: also try negative values
@@ -631,14 +236,14 @@ func (c *comparer) scalar(g, p *node) Reason {
 		if !ok1 || !ok2 {
 			return NotEqual
 		}
-		if overflowed(a.c, g) || overflowed(b.c, p) {
+		if overflowed(a.z(), g) || overflowed(b.z(), p) {
 			continue
 		}
-		fa, fb := finite(a.c), finite(b.c)
+		fa, fb := finite(a.z()), finite(b.z())
 		if !fa && !fb {
 			continue // both blow up here (a pole): try the other points
 		}
-		if fa != fb || !c.close(a.c, b.c) {
+		if fa != fb || !c.close(a.z(), b.z(), tol) {
 			return NotEqual
 		}
 		valid++
@@ -649,10 +254,25 @@ func (c *comparer) scalar(g, p *node) Reason {
 	return NotEqual
 }
 
-// close reports whether a and b agree within the tolerance. Infinities agree
-// when they are the same real infinity; an exact zero accepts rounding noise
-// (below 1e-10).
-func (c *comparer) close(a, b complex128) bool {
+// exactFormTol is the relative tolerance between two answers written
+// without decimals ("288\pi", "t^2-121"): float64 evaluation error only.
+const exactFormTol = 1e-9
+
+// tolerance returns the relative tolerance for comparing g with p:
+// Options.RelTol once a decimal literal is involved (someone rounded) or
+// when the caller asked for a coarser one than the default; otherwise
+// exactFormTol, so 288\pi + 10^{-4} ≠ 288\pi.
+func (c *comparer) tolerance(g, p *node) float64 {
+	if hasDecimal(g) || hasDecimal(p) || c.opts.RelTol > DefaultRelTol {
+		return c.opts.RelTol
+	}
+	return min(c.opts.RelTol, exactFormTol)
+}
+
+// close reports whether a and b agree within the relative tolerance tol (or
+// Options.AbsTol). Infinities agree when they are the same real infinity; an
+// exact zero accepts rounding noise (below 1e-10).
+func (c *comparer) close(a, b complex128, tol float64) bool {
 	if cmplx.IsNaN(a) || cmplx.IsNaN(b) {
 		return false
 	}
@@ -664,7 +284,7 @@ func (c *comparer) close(a, b complex128) bool {
 		return true
 	}
 	m := math.Max(cmplx.Abs(a), cmplx.Abs(b))
-	if d <= c.opts.RelTol*m {
+	if d <= tol*m {
 		return true
 	}
 	return (a == 0 || b == 0) && d <= 1e-10
@@ -749,105 +369,4 @@ func hasDecimal(n *node) bool {
 		}
 	}
 	return false
-}
-
-// maxPM caps the expansions of ± in one answer (2^4).
-const maxPM = 16
-
-// expandPM rewrites an answer containing ± as the set of its expansions:
-// "1 \pm \sqrt{19}" → {1+√19, 1−√19}; "\pm 2021" → {2021, −2021}. Inside a
-// set or list the expansions join the elements.
-func expandPM(n *node) *node {
-	if !containsPM(n) {
-		return n
-	}
-	switch n.k {
-	case nSet, nList:
-		out := &node{k: nSet}
-		if n.k == nList {
-			out.k = nList
-		}
-		for _, a := range n.args {
-			out.args = append(out.args, variants(a)...)
-		}
-		return out
-	case nRel:
-		// "x = \pm 3": each side becomes the set of its expansions
-		out := *n
-		out.args = make([]*node, len(n.args))
-		for i, a := range n.args {
-			out.args[i] = expandPM(a)
-		}
-		return &out
-	}
-	vs := variants(n)
-	if len(vs) == 1 {
-		return vs[0]
-	}
-	return &node{k: nSet, args: vs}
-}
-
-func containsPM(n *node) bool {
-	if n == nil {
-		return false
-	}
-	if n.k == nPM {
-		return true
-	}
-	for _, a := range n.args {
-		if containsPM(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// variants returns the ± expansions of n (at most maxPM).
-func variants(n *node) []*node {
-	if n == nil || !containsPM(n) {
-		return []*node{n}
-	}
-	if n.k == nPM {
-		bs := variants(n.args[1])
-		as := []*node{nil}
-		if n.args[0] != nil {
-			as = variants(n.args[0])
-		}
-		var out []*node
-		for _, a := range as {
-			for _, b := range bs {
-				for _, t := range []*node{b, neg(b)} {
-					if len(out) >= maxPM {
-						return out
-					}
-					if a == nil {
-						out = append(out, t)
-					} else {
-						out = append(out, &node{k: nAdd, args: []*node{a, t}})
-					}
-				}
-			}
-		}
-		return out
-	}
-	prefixes := [][]*node{nil}
-	for _, a := range n.args {
-		vs := variants(a)
-		var next [][]*node
-		for _, prefix := range prefixes {
-			for _, v := range vs {
-				if len(next) < maxPM {
-					next = append(next, append(append([]*node(nil), prefix...), v))
-				}
-			}
-		}
-		prefixes = next
-	}
-	out := make([]*node, len(prefixes))
-	for i, args := range prefixes {
-		cp := *n
-		cp.args = args
-		out[i] = &cp
-	}
-	return out
 }

@@ -13,11 +13,21 @@ import (
 // pseudo-random values that depend on the symbol's name and the point index,
 // so both sides of a comparison see the same values.
 
-// value is the value of a scalar expression. exact is non-nil when the value
-// is a known rational; c is always set (its float approximation).
+// value is the value of a scalar expression: exact when it is a known
+// rational, else the complex128 f.
 type value struct {
 	exact *big.Rat
-	c     complex128
+	f     complex128
+}
+
+// z returns the value as a complex128 (an exact value is converted on
+// demand, so exact arithmetic never pays for float conversions).
+func (v value) z() complex128 {
+	if v.exact != nil {
+		f, _ := v.exact.Float64()
+		return complex(f, 0)
+	}
+	return v.f
 }
 
 // evaluator evaluates trees at one point within a work budget.
@@ -35,12 +45,9 @@ const (
 	maxFactorial = 1000
 )
 
-func exactValue(r *big.Rat) value {
-	f, _ := r.Float64()
-	return value{exact: r, c: complex(f, 0)}
-}
+func exactValue(r *big.Rat) value { return value{exact: r} }
 
-func floatValue(c complex128) value { return value{c: c} }
+func floatValue(c complex128) value { return value{f: c} }
 
 // eval returns the value of n, or ok = false for nodes that have no scalar
 // value (tuples, relations, unknown functions) or when the budget runs out.
@@ -76,7 +83,7 @@ func (e *evaluator) eval(n *node) (value, bool) {
 		if a.exact != nil {
 			return exactValue(new(big.Rat).Neg(a.exact)), true
 		}
-		return floatValue(-a.c), true
+		return floatValue(-a.z()), true
 	case nAdd, nMul:
 		acc, ok := e.eval(n.args[0])
 		for _, arg := range n.args[1:] {
@@ -114,7 +121,7 @@ func (e *evaluator) eval(n *node) (value, bool) {
 func (e *evaluator) arith(op kind, a, b value) value {
 	if a.exact != nil && b.exact != nil {
 		bits := a.exact.Num().BitLen() + a.exact.Denom().BitLen() + b.exact.Num().BitLen() + b.exact.Denom().BitLen()
-		if bits < maxExactBits && e.w.spend(bits/64) {
+		if bits < maxExactBits && e.w.spend(2+bits/64) { // a big.Rat operation allocates: at least 2 steps
 			r := new(big.Rat)
 			switch op {
 			case nAdd:
@@ -130,14 +137,14 @@ func (e *evaluator) arith(op kind, a, b value) value {
 	}
 	switch op {
 	case nAdd:
-		return floatValue(a.c + b.c)
+		return floatValue(a.z() + b.z())
 	case nMul:
-		return floatValue(a.c * b.c)
+		return floatValue(a.z() * b.z())
 	}
-	if b.c == 0 {
+	if b.z() == 0 {
 		return floatValue(complex(math.Inf(1), 0))
 	}
-	return floatValue(a.c / b.c)
+	return floatValue(a.z() / b.z())
 }
 
 // pow computes a^b: exactly for a rational base and a small integer
@@ -161,13 +168,13 @@ func (e *evaluator) pow(a, b value) value {
 			return exactValue(r)
 		}
 	}
-	if imag(a.c) == 0 && imag(b.c) == 0 && (real(a.c) >= 0 || real(b.c) == math.Trunc(real(b.c))) {
-		return floatValue(complex(math.Pow(real(a.c), real(b.c)), 0))
+	if imag(a.z()) == 0 && imag(b.z()) == 0 && (real(a.z()) >= 0 || real(b.z()) == math.Trunc(real(b.z()))) {
+		return floatValue(complex(math.Pow(real(a.z()), real(b.z())), 0))
 	}
-	if a.c == 0 {
+	if a.z() == 0 {
 		return floatValue(0)
 	}
-	return floatValue(cmplx.Pow(a.c, b.c))
+	return floatValue(cmplx.Pow(a.z(), b.z()))
 }
 
 // call evaluates a function application.
@@ -184,7 +191,7 @@ func (e *evaluator) call(n *node) (value, bool) {
 		return value{}, false
 	}
 	x := args[0]
-	z := x.c
+	z := x.z()
 	real1 := imag(z) == 0
 	switch n.name {
 	case "factorial":
@@ -224,10 +231,10 @@ func (e *evaluator) call(n *node) (value, bool) {
 	case "max", "min":
 		best := args[0]
 		for _, a := range args[1:] {
-			if imag(a.c) != 0 {
+			if imag(a.z()) != 0 {
 				return value{}, false
 			}
-			if (n.name == "max") == (real(a.c) > real(best.c)) {
+			if (n.name == "max") == (real(a.z()) > real(best.z())) {
 				best = a
 			}
 		}
@@ -297,13 +304,13 @@ func (e *evaluator) factorial(x value) (value, bool) {
 	if n, ok := smallInt(x, maxFactorial); ok && e.w.spend(int(n*n/64)+1) {
 		return exactValue(new(big.Rat).SetInt(new(big.Int).MulRange(1, n))), true
 	}
-	if imag(x.c) != 0 {
+	if imag(x.z()) != 0 {
 		return value{}, false
 	}
-	if real(x.c) > 170 {
+	if real(x.z()) > 170 {
 		return floatValue(complex(math.Inf(1), 0)), true
 	}
-	return floatValue(complex(math.Gamma(real(x.c)+1), 0)), true
+	return floatValue(complex(math.Gamma(real(x.z())+1), 0)), true
 }
 
 // binom computes C(n, k) exactly for moderate integers, else through
@@ -317,10 +324,10 @@ func (e *evaluator) binom(n, k value) (value, bool) {
 			}
 		}
 	}
-	if imag(n.c) != 0 || imag(k.c) != 0 {
+	if imag(n.z()) != 0 || imag(k.z()) != 0 {
 		return value{}, false
 	}
-	a, b := real(n.c), real(k.c)
+	a, b := real(n.z()), real(k.z())
 	la, _ := math.Lgamma(a + 1)
 	lb, _ := math.Lgamma(b + 1)
 	lc, _ := math.Lgamma(a - b + 1)
@@ -391,7 +398,7 @@ func uninterpretedValue(name string, args []value) complex128 {
 	for i, a := range args {
 		hi := mix(h + uint64(i+1))
 		k1, k2 := 0.5+unit(hi), 0.5+unit(mix(hi))
-		sum += complex(k1, 0)*a.c + complex(k2, 0)*cmplx.Sin(a.c*complex(k1, 0)+1)
+		sum += complex(k1, 0)*a.z() + complex(k2, 0)*cmplx.Sin(a.z()*complex(k1, 0)+1)
 	}
 	return sum
 }

@@ -26,11 +26,12 @@ type rule struct {
 // first; Extract tries them in this order.
 var rules = [...]rule{
 	{"boxed", 1, findBoxed},
-	{"final_answer_is", 2, findAfterPhrase("final answer is", "final answer:", "final answer")},
-	{"answer_colon", 3, findAfterPhrase("answer:", "answer is", "####")},
-	{"display_math", 4, findDisplayMath},
-	{"inline_math", 5, findInlineMath},
-	{"last_number", 6, findLastNumber},
+	{"answer_tag", 2, findAnswerTag},
+	{"final_answer_is", 3, findAfterPhrase("final answer is", "final answer:", "final answer")},
+	{"answer_colon", 4, findAfterPhrase("answer:", "answer is", "####")},
+	{"display_math", 5, findDisplayMath},
+	{"inline_math", 6, findInlineMath},
+	{"last_number", 7, findLastNumber},
 }
 
 const (
@@ -41,10 +42,11 @@ const (
 )
 
 // Extract returns the final answer of a raw completion: thinking stripped,
-// then the last \boxed{…}/\fbox{…} (adjacent boxes joined), else the text
-// after "final answer is", else after "Answer:", else the last display math,
-// else the last inline math, else the last number. On failure answer is ""
-// and reason is no_answer, unterminated_think or unbalanced_box.
+// then the last \boxed{…}/\fbox{…} (adjacent boxes joined), else the last
+// <answer>…</answer>, else the text after "final answer is", else after
+// "Answer:", else the last display math, else the last inline math, else the
+// last number. On failure answer is "" and reason is no_answer,
+// unterminated_think or unbalanced_box.
 func Extract(response string) (answer string, reason Reason) {
 	text, ok := stripThinking(response)
 	if !ok {
@@ -68,7 +70,11 @@ func Extract(response string) (answer string, reason Reason) {
 // stripThinking returns the text after the last "</think>", or ok = false if
 // a "<think>" is left open.
 func stripThinking(s string) (string, bool) {
-	if i := strings.LastIndex(s, "</think>"); i >= 0 {
+	for {
+		i := strings.Index(s, "</think>") // forward: Index is vectorised
+		if i < 0 {
+			break
+		}
 		s = s[i+len("</think>"):]
 	}
 	if strings.Contains(s, "<think>") {
@@ -82,12 +88,13 @@ var boxCommands = [...]string{`\boxed`, `\fbox`, `\framebox`}
 
 // findBoxed returns the last box's content, joined with adjacent boxes.
 func findBoxed(text string) (string, bool, Reason) {
+	boxes := lastBoxCommands(text)
 	var parts []string
 	end := len(text)
-	for len(parts) < maxJoined {
-		start, content, stop, ok := lastBox(text[:end])
+	for k := len(boxes) - 1; k >= 0; k-- {
+		content, stop, ok := boxArg(text[:end], boxes[k].after)
 		if !ok {
-			if start >= 0 && len(parts) == 0 {
+			if len(parts) == 0 {
 				return "", false, UnbalancedBox
 			}
 			break
@@ -96,7 +103,7 @@ func findBoxed(text string) (string, bool, Reason) {
 			break
 		}
 		parts = append(parts, content)
-		end = start
+		end = boxes[k].start
 	}
 	if len(parts) == 0 {
 		return "", false, ""
@@ -107,57 +114,60 @@ func findBoxed(text string) (string, bool, Reason) {
 	return strings.Join(parts, ", "), true, ""
 }
 
-// lastBox finds the last box command in s. It returns the command's start, its
-// argument, the index just past the argument, and ok. A box whose brace never
-// closes gives start ≥ 0 and ok = false; no box at all gives start = −1.
-func lastBox(s string) (start int, content string, stop int, ok bool) {
-	start, i := -1, 0
-	for _, cmd := range boxCommands {
-		if j := lastCommand(s, cmd); j > start {
-			start, i = j, j+len(cmd)
+// boxPos locates a box command: s[start:after] is its name.
+type boxPos struct{ start, after int }
+
+// lastBoxCommands returns the last maxJoined box commands in s, in order.
+// It searches forward for "box" (strings.Index is vectorised; scanning from
+// backslash to backslash is slow on LaTeX-dense text).
+func lastBoxCommands(s string) []boxPos {
+	var out []boxPos
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "box")
+		if j < 0 {
+			break
 		}
+		k := i + j
+		for _, cmd := range boxCommands {
+			st := k - strings.Index(cmd, "box")
+			if st >= 0 && strings.HasPrefix(s[st:], cmd) && (st+len(cmd) >= len(s) || !isLetter(s[st+len(cmd)])) {
+				if len(out) == maxJoined {
+					out = append(out[:0], out[1:]...)
+				}
+				out = append(out, boxPos{st, st + len(cmd)})
+				break
+			}
+		}
+		i = k + 1
 	}
-	if start < 0 {
-		return -1, "", 0, false
-	}
+	return out
+}
+
+// boxArg reads the argument of a box command whose name ends at s[i]: a
+// braced group ("\boxed{…}") or one token ("\boxed 5"). It returns the
+// argument, the index just past it, and ok = false when a brace never closes.
+func boxArg(s string, i int) (content string, stop int, ok bool) {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
 	}
 	if i >= len(s) {
-		return start, "", 0, false
+		return "", 0, false
 	}
 	if s[i] != '{' {
-		// "\boxed 5": the argument is the next token.
 		j := i
 		for j < len(s) && !isSpace(s[j]) && s[j] != '$' {
 			j++
 		}
 		if j == i {
-			return start, "", 0, false
+			return "", 0, false
 		}
-		return start, s[i:j], j, true
+		return cut(s[i:j]), j, true
 	}
 	end := matchBrace(s, i)
 	if end < 0 {
-		return start, "", 0, false
+		return "", 0, false
 	}
-	return start, s[i+1 : end], end + 1, true
-}
-
-// lastCommand returns the index of the last occurrence of the command cmd
-// (not a prefix of a longer command name) in s, or −1.
-func lastCommand(s, cmd string) int {
-	for end := len(s); ; {
-		i := strings.LastIndex(s[:end], cmd)
-		if i < 0 {
-			return -1
-		}
-		j := i + len(cmd)
-		if j >= len(s) || !isLetter(s[j]) {
-			return i
-		}
-		end = i
-	}
+	return cut(s[i+1 : end]), end + 1, true
 }
 
 // matchBrace returns the index of the '}' closing the '{' at s[open], or −1.
@@ -178,6 +188,20 @@ func matchBrace(s string, open int) int {
 		}
 	}
 	return -1
+}
+
+// findAnswerTag returns the content of the last <answer>…</answer> (the R1
+// "answer" template), with math delimiters left for normalisation.
+func findAnswerTag(text string) (string, bool, Reason) {
+	end := lastIndex(text, "</answer>")
+	if end < 0 {
+		return "", false, ""
+	}
+	start := lastIndex(text[:end], "<answer>")
+	if start < 0 {
+		return "", false, ""
+	}
+	return cut(text[start+len("<answer>") : end]), true, ""
 }
 
 // isJoiner reports whether the text between two boxes only joins them:
@@ -208,7 +232,7 @@ func findAfterPhrase(phrases ...string) func(string) (string, bool, Reason) {
 		lower := asciiLower(text) // same length as text, so indices carry over
 		best, blen := -1, 0
 		for _, p := range phrases {
-			if i := strings.LastIndex(lower, p); i > best {
+			if i := lastIndex(lower, p); i > best {
 				best, blen = i, len(p)
 			}
 		}
@@ -298,11 +322,11 @@ func findDisplayMath(text string) (string, bool, Reason) {
 	text = maskDollars(text)
 	best, content := -1, ""
 	for _, d := range displayDelims {
-		j := strings.LastIndex(text, d[1])
+		j := lastIndex(text, d[1])
 		if j <= 0 {
 			continue
 		}
-		i := strings.LastIndex(text[:j], d[0])
+		i := lastIndex(text[:j], d[0])
 		if i < 0 || i+len(d[0]) > j || i <= best {
 			continue
 		}
@@ -321,11 +345,11 @@ func findInlineMath(text string) (string, bool, Reason) {
 	text = maskDollars(text)
 	best, content := -1, ""
 	for _, d := range inlineDelims {
-		j := strings.LastIndex(text, d[1])
+		j := lastIndex(text, d[1])
 		if j <= 0 {
 			continue
 		}
-		i := strings.LastIndex(text[:j], d[0])
+		i := lastIndex(text[:j], d[0])
 		if i < 0 || i+len(d[0]) > j || i <= best {
 			continue
 		}
@@ -392,6 +416,25 @@ func digitRun(s string, i int) int {
 		n++
 	}
 	return n
+}
+
+// lastIndex is strings.LastIndex by repeated forward search: strings.Index
+// is vectorised and LastIndex is not, which matters on megabyte responses.
+// After 64 hits one backward scan is cheaper, and it switches to that.
+func lastIndex(s, sub string) int {
+	last := -1
+	for i, hits := 0, 0; i <= len(s); hits++ {
+		if hits == 64 {
+			return strings.LastIndex(s, sub)
+		}
+		j := strings.Index(s[i:], sub)
+		if j < 0 {
+			break
+		}
+		last = i + j
+		i = last + 1
+	}
+	return last
 }
 
 // asciiLower lowercases ASCII letters only; unlike strings.ToLower it never

@@ -29,6 +29,14 @@ func FuzzExtract(f *testing.F) {
 		if len(ans) > maxAnswerLen {
 			t.Fatalf("Extract(%q): answer of %d bytes exceeds the cap", response, len(ans))
 		}
+		// round trip: a balanced span put in a box comes back out
+		x := strings.TrimSpace(response)
+		if x != "" && len(x) < maxAnswerLen && !strings.Contains(x, "box") && !strings.Contains(x, "think>") &&
+			matchBrace("{"+x+"}", 0) == len(x)+1 {
+			if got, why := Extract("so the answer is \\boxed{" + x + "}."); got != x {
+				t.Fatalf("Extract(boxed %q) = %q, %q; want the span back", x, got, why)
+			}
+		}
 	})
 }
 

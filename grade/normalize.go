@@ -18,6 +18,8 @@ type normStep struct {
 // normSteps lists the normalisation steps in the order they run.
 var normSteps = [...]normStep{
 	{"unwrap_box", unwrapBox},
+	{"plain_mixed_number", plainMixedNumber}, // before newlines become spaces: "11\n5/6" is not mixed
+	{"bold_digits", boldDigits},
 	{"literals", literals.Replace},
 	{"primes", primes.Replace},
 	{"unit_primes", unitPrimes},
@@ -34,7 +36,6 @@ var normSteps = [...]normStep{
 // normalize runs every normalisation step on s.
 func normalize(s string) string {
 	s = strings.TrimSpace(s)
-	s = plainMixedNumber(s) // before newlines become spaces: "11\n5/6" is not mixed
 	for _, st := range normSteps {
 		s = st.fn(s)
 	}
@@ -52,6 +53,29 @@ func unwrapBox(s string) string {
 		s = strings.ReplaceAll(s, `,\! `, `,\!`)
 	}
 	return s
+}
+
+// boldDigits joins digits that OCR'd solutions space out inside bold
+// commands: \mathbf{1 4 4 0 0} is 14400 (OlympiadBench writes its final
+// numbers this way).
+func boldDigits(s string) string {
+	if !strings.Contains(s, `\mathbf{`) && !strings.Contains(s, `\textbf{`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && (strings.HasPrefix(s[i:], `\mathbf{`) || strings.HasPrefix(s[i:], `\textbf{`)) {
+			open := i + len(`\mathbf`)
+			if end := matchBrace(s, open); end > 0 && strings.Trim(s[open+1:end], "0123456789 .-+") == "" {
+				b.WriteString(s[i : open+1])
+				b.WriteString(strings.ReplaceAll(s[open+1:end], " ", ""))
+				i = end - 1
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // literals are pure text substitutions: math delimiters, sizing commands,
@@ -82,9 +106,13 @@ var literals = strings.NewReplacer(
 	`\emptyset`, `\{\}`, `\varnothing`, `\{\}`,
 	`\varepsilon`, `\epsilon`, `\varphi`, `\phi`, `\vartheta`, `\theta`,
 	`\ldots`, `\dots `, `\cdots`, `\dots `, "...", `\dots `,
+	// code written as an answer: np.arcsin(10/13)
+	"np.", "", "math.", "",
 	// Unicode
 	"−", "-", "–", "-", "×", `\times `, "·", `\cdot `, "÷", `\div `, "≤", `\le `, "≥", `\ge `,
 	"≠", `\ne `, "π", `\pi `, "∞", `\infty `, "√", `\sqrt `, "°", `^\circ`, "∈", `\in `,
+	"±", `\pm `, "∓", `\mp `, "≈", `\approx `, "∪", `\cup `, "²", "^2", "³", "^3",
+	"½", `(1/2)`, "⅓", `(1/3)`, "⅔", `(2/3)`, "¼", `(1/4)`, "¾", `(3/4)`,
 	"\u00a0", " ", "\u2009", " ", "\u202f", " ",
 )
 
@@ -467,11 +495,12 @@ func braceInt(s string, i int) (string, int, bool) {
 // plainMixedNumber rewrites a whole answer "4 4/9" (one space, proper
 // fraction) as "(4+4/9)".
 func plainMixedNumber(s string) string {
+	s = strings.TrimSpace(s)
 	sp := strings.IndexByte(s, ' ')
 	if sp <= 0 || strings.Count(s, " ") != 1 {
 		return s
 	}
-	whole, frac := s[:sp], s[sp+1:]
+	whole, frac := strings.TrimPrefix(s[:sp], "+"), s[sp+1:]
 	neg := strings.HasPrefix(whole, "-")
 	if !allDigits(strings.TrimPrefix(whole, "-")) {
 		return s
@@ -596,6 +625,12 @@ func trimAnswer(s string) string {
 		s = strings.ReplaceAll(strings.ReplaceAll(s, "^{ }", ""), "^{}", "")
 	}
 	s = strings.TrimSpace(s)
+	// a leading "=" or "\approx" (from "\boxed{\approx 3.14}") carries no value
+	for _, lead := range []string{"=", `\approx`} {
+		if strings.HasPrefix(s, lead) {
+			s = strings.TrimSpace(s[len(lead):])
+		}
+	}
 	for strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "..") {
 		s = strings.TrimSpace(s[:len(s)-1])
 	}

@@ -408,6 +408,9 @@ func (p *parser) term() *node {
 			}
 			return r
 		case p.startsPrimary():
+			if p.peek().k == tNum && p.pos > 0 && p.toks[p.pos-1].k == tNum {
+				return p.fail() // "11 5/6" or "4 4/9 2": two numbers side by side are no product
+			}
 			acc = mul(acc, p.postfix())
 		default:
 			return acc
@@ -648,6 +651,10 @@ func (p *parser) bracket(open string) *node {
 		return p.fail()
 	}
 	if len(items) == 1 {
+		if n := items[0]; n.k == nMatrix && n.name == "array" && n.rows == 2 && n.cols == 1 && open == "(" && closer == ")" {
+			// \left(\begin{array}{c} n \\ k \end{array}\right) is a binomial coefficient
+			return &node{k: nFunc, name: "binom", args: n.args}
+		}
 		if open == "(" && closer == ")" || open == "[" && closer == "]" {
 			n := items[0]
 			if n.k == nList { // "(p=5, q=2)" became a list
@@ -828,7 +835,7 @@ func isMinusOne(n *node) bool {
 // matrix reads the cells of a matrix environment up to its \end.
 func (p *parser) matrix(begin string) *node {
 	env := strings.TrimSuffix(strings.TrimPrefix(begin, `\begin{`), "}")
-	m := &node{k: nMatrix}
+	m := &node{k: nMatrix, name: env}
 	var row []*node
 	for p.err == nil {
 		if p.accept(`\end{` + env + `}`) {

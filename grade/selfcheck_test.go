@@ -68,6 +68,9 @@ func TestSelfCheck(t *testing.T) {
 		}
 	}
 	t.Logf("gold answers that do not parse: %d/%d", unparsed, total)
+	if unparsed*1000 > total {
+		t.Errorf("%d/%d gold answers do not parse (want ≤ 0.1%%)", unparsed, total)
+	}
 	// a gold answer rewritten in plain notation must still match it
 	for _, f := range []string{"math500/deepscaler_math.json", "olympiadbench/deepscaler_olympiad_bench.json", "minerva/deepscaler_minerva.json", "train/deepscaler_train_math.json"} {
 		rows := readJSONList(t, filepath.Join(dir, f), "", "answer")
@@ -90,6 +93,9 @@ func TestSelfCheck(t *testing.T) {
 			}
 		}
 		t.Logf("rewritten gold answers that fail to match in %s: %d/%d", f, miss, n)
+		if miss*100 > n {
+			t.Errorf("%s: %d/%d rewritten gold answers fail to match (want ≤ 1%%)", f, miss, n)
+		}
 	}
 	// different gold answers should not match each other: list the pairs
 	// that do (false positives, or true duplicates such as "1/2" and "0.5")
@@ -112,6 +118,9 @@ func TestSelfCheck(t *testing.T) {
 			}
 		}
 		t.Logf("cross matches between different gold answers in %s: %d", f, pos)
+		if pos*1000 > 3*len(rows) {
+			t.Errorf("%s: %d cross matches between different gold answers (want ≤ 0.1%%)", f, pos)
+		}
 	}
 	for name, rows := range sets {
 		agree := 0
@@ -125,6 +134,14 @@ func TestSelfCheck(t *testing.T) {
 			bad = append(bad, fmt.Sprintf("  %s gold=%q extracted=%q reason=%s", r.id, r.gold, v.Extracted, v.Reason))
 		}
 		t.Logf("%-45s %4d/%4d = %.2f%%", name, agree, len(rows), 100*float64(agree)/float64(max(len(rows), 1)))
+		// written-back gold answers and GSM8K must agree; the human solutions
+		// of AIME and Minerva box other values in a few records (multi-part
+		// problems), so they are only reported
+		if strings.Contains(name, " ") || name == "gsm8k" {
+			if agree*1000 < 995*len(rows) {
+				t.Errorf("%s: agreement %d/%d below 99.5%%", name, agree, len(rows))
+			}
+		}
 		for i, b := range bad {
 			if i >= 40 {
 				break

@@ -40,10 +40,12 @@ const (
 // value behaves like DefaultOptions.
 type Options struct {
 	// RelTol is the relative tolerance for numeric comparison,
-	// |a−b| ≤ RelTol·max(|a|,|b|); 0 means the default 1e-6. Exact
-	// rationals (integers, fractions) are always compared exactly; the
-	// tolerance applies once a decimal literal or an irrational value is
-	// involved.
+	// |a−b| ≤ RelTol·max(|a|,|b|); 0 means DefaultRelTol (1e-6). Under
+	// the default, exact rationals (integers, fractions) must match exactly
+	// (5866608 ≠ 5866609), other values written without decimals (288\pi,
+	// t^2−121) agree to float64 error (1e-9), and RelTol applies once a
+	// decimal literal is involved; a coarser RelTol, or any AbsTol, applies
+	// to every value.
 	RelTol float64
 	// AbsTol is an optional absolute tolerance, |a−b| ≤ AbsTol (OlympiadBench's
 	// "error" field); 0 turns it off.
@@ -53,6 +55,9 @@ type Options struct {
 	WorkBudget int
 }
 
+// DefaultRelTol is the relative tolerance used when Options.RelTol is 0.
+const DefaultRelTol = 1e-6
+
 // DefaultWorkBudget is the work budget used when Options.WorkBudget is 0.
 // One step costs about 50 ns, so it bounds the comparison of one call to
 // about 20 ms on any input; real answers use a few thousand steps.
@@ -61,7 +66,7 @@ const DefaultWorkBudget = 400_000
 // DefaultOptions returns the default Options: RelTol 1e-6, no absolute
 // tolerance, the default work budget.
 func DefaultOptions() Options {
-	return Options{RelTol: 1e-6, WorkBudget: DefaultWorkBudget}
+	return Options{RelTol: DefaultRelTol, WorkBudget: DefaultWorkBudget}
 }
 
 // Verdict is the outcome of grading one answer.
@@ -91,7 +96,7 @@ func Grade(response string, gold []string, opts Options) Verdict {
 // Verify compares an already-extracted predicted answer with the gold
 // alternatives; any match counts. No thinking is stripped, but a \boxed{}
 // wrapper or $…$ is still unwrapped on both sides. Gold is passed as gold: the
-// comparison is asymmetric where noted in compare.go.
+// comparison is asymmetric where noted in relation.go.
 func Verify(gold []string, pred string, opts Options) Verdict {
 	opts = opts.withDefaults()
 	v := Verdict{Extracted: pred}
@@ -106,6 +111,10 @@ func Verify(gold []string, pred string, opts Options) Verdict {
 		gp := prepare(g, w)
 		if gp.empty() {
 			continue
+		}
+		if p.empty() {
+			best = NoAnswer // an empty prediction answers nothing
+			break
 		}
 		why := compare(gp, p, opts, w)
 		if why.equal() {
@@ -124,7 +133,7 @@ func Verify(gold []string, pred string, opts Options) Verdict {
 // withDefaults fills in zero fields.
 func (o Options) withDefaults() Options {
 	if o.RelTol <= 0 {
-		o.RelTol = 1e-6
+		o.RelTol = DefaultRelTol
 	}
 	if o.AbsTol < 0 {
 		o.AbsTol = 0
@@ -145,15 +154,18 @@ func (r Reason) equal() bool {
 }
 
 // worse merges the failure reasons of several gold alternatives, keeping the
-// most informative one: timeout > not_equal > parse_error > empty_gold.
+// most informative one: timeout > not_equal > parse_error > no_answer >
+// empty_gold.
 func worse(a, b Reason) Reason {
 	rank := func(r Reason) int {
 		switch r {
 		case Timeout:
-			return 4
+			return 5
 		case NotEqual:
-			return 3
+			return 4
 		case ParseError:
+			return 3
+		case NoAnswer:
 			return 2
 		}
 		return 1

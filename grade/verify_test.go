@@ -181,6 +181,9 @@ func TestVerifySets(t *testing.T) {
 		{"pm assignment", "\\pm 3", "x = \\pm 3", true},
 		{"pm assignment list", "3, -3", "x = \\pm 3", true},
 		{"empty set", "\\emptyset", "\\{\\}", true},
+		{"singleton set gold", "\\{5\\}", "5", true},
+		{"singleton set pred", "5", "\\{5\\}", true},
+		{"singleton set differs", "\\{5\\}", "6", false},
 		{"text and joins", "2, 3, \\text{ and } 4", "2,3,4", true},
 		{"olympiad list of dollars", "$\\frac{32}{9}$,$\\frac{1}{2}$", "\\frac{1}{2}, \\frac{32}{9}", true},
 		{"list of functions", "$f(x)=-1$,$f(x)=x+1$", "f(x)=x+1, f(x)=-1", true},
@@ -266,6 +269,18 @@ func TestVerifyMixedNumbers(t *testing.T) {
 		{"newline is not mixed", "\\frac{71}{6}", "11\n5/6", false},
 		{"improper is a product", "3", "2\\frac{3}{2}", true},
 		{"negative mixed", "-\\frac{40}{9}", "-4\\frac{4}{9}", true},
+		{"negative plain mixed", "-\\frac{40}{9}", "-4 4/9", true},
+		{"explicit plus mixed", "\\frac{71}{6}", "+11 5/6", true},
+		{"zero whole", "\\frac{4}{9}", "0 4/9", true},
+		{"boxed plain mixed", "\\frac{40}{9}", "\\boxed{4 4/9}", true},
+		{"zero numerator", "4", "4 0/9", true},
+		{"zero denominator", "4", "4 4/0", false},
+		{"improper is not mixed", "12", "11 6/6", false},
+		{"improper is not a product", "\\frac{77}{6}", "11 7/6", false},
+		{"fraction then fraction", "\\frac{139}{90}", "11/10 4/9", false},
+		{"decimal whole", "\\frac{103}{9}", "11.0 4/9", false},
+		{"explicit sum", "\\frac{103}{9}", "11 + 4/9", true},
+		{"explicit difference", "\\frac{103}{9}", "11 - 4/9", false},
 	})
 }
 
@@ -290,6 +305,7 @@ func TestVerifySymbolic(t *testing.T) {
 		{"subscripts", "\\sqrt{4 \\pi G \\rho_{0} r_{0}^{2}}", "\\sqrt{4\\pi G\\rho_0 r_0^2}", true},
 		{"subscripts differ", "x_{0}", "x_{1}", false},
 		{"arcsin", "\\arcsin{\\frac{10}{13}}", "\\sin^{-1}(10/13)", true},
+		{"numpy arcsin", "\\arcsin{\\frac{1}{1.3}}", "np.arcsin(10/13)", true},
 		{"derivative prime", "y^{\\prime}+ry-rx(t)=0", "y'+ry-rx(t)=0", true},
 		{"abs", "|x-1|", "\\left| x - 1 \\right|", true},
 		{"abs is not identity", "|x|", "x", false},
@@ -327,7 +343,17 @@ func TestVerifyLatexNotation(t *testing.T) {
 		{"vec unbraced", "\\vec{v}", "\\vec v", true},
 		{"unicode", "\\pi \\le x", "π ≤ x", true},
 		{"unicode minus", "-3", "−3", true},
+		{"unicode pm", "\\pm 2", "±2", true},
+		{"unicode squared", "x^2", "x²", true},
+		{"unicode half", "\\frac{1}{2}", "½", true},
+		{"leading approx", "3.14", "\\approx 3.14", true},
+		{"leading equals", "3", "= 3", true},
 		{"ordinal text", "5", "5^{\\text{th}}", true},
+		{"spaced bold digits", "14400", "120 \\cdot 120=\\mathbf{1 4 4 0 0}", true},
+		{"spaced bold negative", "-10", "\\mathbf{- 1 0}", true},
+		{"spaced bold fraction", "\\frac{9}{32}", "\\frac{\\mathbf{9}}{\\mathbf{3 2}}", true},
+		{"array binomial", "3432", "\\left(\\begin{array}{c}14 \\\\ 7\\end{array}\\right)", true},
+		{"equality chain with symbols", "\\frac{505}{8076}", "\\frac{505 \\alpha}{2 \\pi}=\\frac{505}{2 \\cdot 4038}=\\frac{\\mathbf{5 0 5}}{\\mathbf{8 0 7 6}} .", true},
 		{"dfrac in dfrac", "\\dfrac{\\dfrac{1}{2}}{3}", "1/6", true},
 		{"big parens", "\\Big(1,2\\Big)", "(1,2)", true},
 		{"equality chain numeric", "5", "2+3=5", true},
@@ -394,6 +420,14 @@ func TestVerifyGoldForms(t *testing.T) {
 			}
 		})
 	}
+	t.Run("empty prediction reason", func(t *testing.T) {
+		if v := Verify([]string{"5"}, "  ", DefaultOptions()); v.Reason != NoAnswer {
+			t.Errorf("Verify(5, blank) reason %s, want %s", v.Reason, NoAnswer)
+		}
+		if v := Verify([]string{""}, "", DefaultOptions()); v.Reason != EmptyGold {
+			t.Errorf("Verify(blank, blank) reason %s, want %s", v.Reason, EmptyGold)
+		}
+	})
 	t.Run("empty gold reason", func(t *testing.T) {
 		if v := Verify([]string{""}, "5", DefaultOptions()); v.Reason != EmptyGold {
 			t.Errorf("Verify(empty gold) reason %s, want %s", v.Reason, EmptyGold)
@@ -440,6 +474,8 @@ func TestExtract(t *testing.T) {
 		{"final answer is plain", "The final answer is 42.", "42", ""},
 		{"answer colon", "Work...\nAnswer: 17", "17", ""},
 		{"gsm8k", "so 5+5=10\n#### 10", "10", ""},
+		{"answer tag", "<think>2+2</think> <answer> $4$ </answer>", "$4$", ""},
+		{"box beats answer tag", "<answer>4</answer> so \\boxed{5}", "5", ""},
 		{"display math", "We get\n\\[ x = \\frac{1}{2} \\]\nDone", "x = \\frac{1}{2}", ""},
 		{"display dollars", "We get $$3\\pi$$ done", "3\\pi", ""},
 		{"inline math last", "First $x=1$, then $y=2$.", "y=2", ""},
@@ -550,6 +586,8 @@ func TestGradeAdversarial(t *testing.T) {
 		{"many thinks", strings.Repeat("<think></think>", 100000) + "\\boxed{1}", []string{"1"}},
 		{"many boxes", strings.Repeat("\\boxed{1} and ", 100000), []string{"1"}},
 		{"many dollars", strings.Repeat("$", 1<<20), []string{"1"}},
+		{"many backslashes", strings.Repeat("\\", 1<<20), []string{"1"}},
+		{"many words", strings.Repeat("word ", 200000) + " the final answer is 3", []string{"3"}},
 		{"null bytes", "\\boxed{\x00\x01\xff}", []string{"1"}},
 		{"invalid utf8", "\\boxed{\xff\xfe 1}", []string{"1"}},
 	} {
@@ -612,5 +650,57 @@ func TestVerifyConcurrent(t *testing.T) {
 		if e := <-errs; e != "" {
 			t.Error(e)
 		}
+	}
+}
+
+// TestVerifySetRelationAsymmetry: gold is passed as gold. A gold inequality
+// accepts the predicted interval (or set membership) it describes; a gold
+// interval does not accept a predicted inequality.
+func TestVerifySetRelationAsymmetry(t *testing.T) {
+	runVerify(t, []verifyRow{
+		{"gold chain, pred membership", "-2 \\le x \\le 7", "x \\in [-2,7]", true},
+		{"gold chain, pred interval", "-2 \\le x \\le 7", "[-2,7]", true},
+		{"gold membership, pred chain", "x \\in [-2,7]", "-2 \\le x \\le 7", false},
+		{"gold interval, pred chain", "[-2,7]", "-2 \\le x \\le 7", false},
+		{"gold one-sided, pred interval", "x < 3", "(-\\infty, 3)", true},
+		{"gold one-sided, pred wrong bracket", "x < 3", "(-\\infty, 3]", false},
+		{"gold membership, pred same membership", "x \\in [-2,7]", "x \\in [-2, 7]", true},
+	})
+}
+
+// TestVerifyPrecision checks per-case tolerances, as benchmarks with
+// significant-figure answers (Minerva, OlympiadBench "error") need.
+func TestVerifyPrecision(t *testing.T) {
+	for _, r := range []struct {
+		name       string
+		gold, pred string
+		relTol     float64
+		want       bool
+	}{
+		{"sqrt17 at 1e-5", "4.123105625617661", "\\sqrt{17}", 1e-5, true},
+		{"third at 1e-3", "\\frac{1}{3}", "0.333", 1e-3, true},
+		{"third at 1e-4", "\\frac{1}{3}", "0.333", 1e-4, false},
+		{"one and a third", "\\frac{4}{3}", "1.333", 1e-3, true},
+		{"interval at 1e-2", "(\\frac{3}{5},\\frac{8}{3}]", "(0.6,2.6667]", 1e-2, true},
+		{"vector at 2e-2", "\\begin{pmatrix}\\frac{1}{3}\\\\ \\frac{1}{5} \\end{pmatrix}", "\\begin{pmatrix}0.33\\\\0.2 \\end{pmatrix}", 2e-2, true},
+		{"integers stay exact by default", "5866608", "5866609", 0, false},
+		{"integers within a coarse tolerance", "4100", "4080", 1e-2, true},
+		{"integers outside a coarse tolerance", "4100", "4000", 1e-2, false},
+		{"default is strict", "6630.65", "6630.6", 0, false},
+		{"twelfth", "\\frac{1}{12}", "0.0833333333333333", 0, true},
+		{"exact forms are tight", "288\\pi", "288\\pi + 10^{-4}", 0, false},
+		{"exact forms symbolic", "t^2-121", "t^2-121+10^{-4}", 0, false},
+		{"decimal of exact form", "288\\pi", "904.7786842", 0, true},
+		{"coarse tolerance loosens exact forms", "288\\pi", "288\\pi + 10^{-4}", 1e-5, true},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			opts := DefaultOptions()
+			if r.relTol > 0 {
+				opts.RelTol = r.relTol
+			}
+			if v := Verify([]string{r.gold}, r.pred, opts); v.Correct != r.want {
+				t.Errorf("Verify(gold=%q, pred=%q, RelTol=%g) = %v (reason %s), want %v", r.gold, r.pred, opts.RelTol, v.Correct, v.Reason, r.want)
+			}
+		})
 	}
 }

@@ -51,7 +51,7 @@ func RandomStyle(level int, rng *rand.Rand) Style {
 		Restate: 0.2 + 0.7*v,
 		Filler:  0.8 * v,
 		Check:   0.6 * v,
-		Mistake: min(0.5, (0.02+0.04*float64(level))*(0.5+v)),
+		Mistake: min(0.5, (0.01+0.025*float64(level))*(0.5+v)),
 		Verify:  0.5 * v * v,
 		Summary: 0.3 + 0.6*v,
 	}
@@ -107,20 +107,19 @@ func FamilyOf(p bench.Problem) string {
 func Concise(p bench.Problem) (string, error) { return Trace(p, Style{}, nil) }
 
 // Verbose returns a trace in a style drawn by RandomStyle. If it would exceed
-// MaxCompletion tokens, the style is halved until it fits.
+// MaxCompletion tokens, the full redo is dropped and the style halved until
+// it fits (the concise trace always does).
 func Verbose(p bench.Problem, rng *rand.Rand) (string, error) {
 	s := RandomStyle(p.Level, rng)
-	for {
+	for range 8 {
 		t, err := Trace(p, s, rng)
-		if err != nil {
-			return "", err
-		}
-		if TokenLen(t) <= MaxCompletion || s == (Style{}) {
-			return t, nil
+		if err != nil || TokenLen(t) <= MaxCompletion {
+			return t, err
 		}
 		s = Style{Restate: s.Restate / 2, Filler: s.Filler / 2, Check: s.Check / 2,
-			Mistake: s.Mistake / 2, Summary: s.Summary / 2} // drop the full redo first
+			Mistake: s.Mistake / 2, Summary: s.Summary / 2}
 	}
+	return Concise(p)
 }
 
 // Trace writes the completion for p in the given style:

@@ -176,9 +176,11 @@ type example struct {
 // (never the test split); traces are verbose with a per-sample random style,
 // so the model inherits the teacher's wide length distribution.
 //
-// Each step draws sequences until BatchTokens would be exceeded by B·T, pads
-// them on the right to the longest, and takes one AdamW step on the mean
-// per-token loss. It stops after Steps, at MaxDuration, or when ctx ends.
+// Sequences are drawn in pools, sorted by length and cut into batches whose
+// B·T stays within BatchTokens (see drawBatches), right-padded to the
+// longest; each step is one AdamW step on the batch's mean per-token loss.
+// It stops after Steps, at MaxDuration (returning the model so far), or when
+// ctx ends (returning the model so far and ctx's error).
 func TrainBase(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 	o = o.withDefaults()
 	if err := o.validate(); err != nil {

@@ -3,7 +3,12 @@ package lab
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/terse-dev/terse/engine/model"
 )
 
 func microOptions() TrainOptions {
@@ -105,5 +110,36 @@ func TestTokenizerCoversLab(t *testing.T) {
 		if got := tok.Decode(ids); got != s {
 			t.Fatalf("%s: decode(encode(s)) differs:\n%q\n%q", p.ID, got, s)
 		}
+	}
+}
+
+func TestTrainBaseSnapshotAndDuration(t *testing.T) {
+	o := microOptions()
+	o.Steps, o.SnapshotEvery = 6, 2
+	var snaps []int
+	o.Snapshot = func(step int, m *model.Model) error {
+		if m == nil || len(m.Slab()) == 0 {
+			t.Errorf("snapshot %d: no model", step)
+		}
+		snaps = append(snaps, step)
+		return nil
+	}
+	if _, err := TrainBase(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(snaps, []int{2, 4, 6}) {
+		t.Errorf("snapshots at %v, want [2 4 6]", snaps)
+	}
+	o.Snapshot = func(int, *model.Model) error { return errors.New("disk full") }
+	if _, err := TrainBase(context.Background(), o); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("failing snapshot: err %v", err)
+	}
+	o.Snapshot, o.Steps, o.MaxDuration = nil, 1000, time.Nanosecond
+	r, err := TrainBase(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Steps) >= o.Steps {
+		t.Errorf("MaxDuration 1ns: %d steps ran, want an early stop", len(r.Steps))
 	}
 }

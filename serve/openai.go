@@ -121,10 +121,32 @@ func (o OpenAIOptions) withDefaults() OpenAIOptions {
 }
 
 // OpenAIServer serves a model over the OpenAI API: GET /v1/models, POST
-// /v1/completions and POST /v1/chat/completions, plus GET /health. One
-// scheduler goroutine owns the model and runs a continuous-batching decode
-// loop; handlers submit sequences to it and wait. Create it with
-// NewOpenAIServer and run it with Serve or ListenAndServe.
+// /v1/completions and POST /v1/chat/completions (stream: true sends
+// Server-Sent Events), plus GET /health. One scheduler goroutine owns the
+// model and runs a continuous-batching decode loop; handlers submit
+// sequences to it and wait, and new requests join the batch between steps.
+// Create it with NewOpenAIServer and run it with Serve or ListenAndServe.
+//
+// The contract clients rely on:
+//   - Seeds: with "seed" s, choice i of a prompt uses seed s+i, so n = 4
+//     equals four n = 1 requests with seeds s..s+3. A sequence's output
+//     depends only on its seed, prompt, parameters and the weights, never
+//     on what else is batched. Without a seed each request draws one.
+//   - usage.completion_tokens is the exact number of generated tokens,
+//     summed over the choices, a final EOS or stop token included;
+//     usage.prompt_tokens counts each prompt once (not once per choice), as
+//     OpenAI and vLLM do. Logprobs have one entry per generated token: the
+//     log-prob under softmax(logits/temperature) before top-k/top-p
+//     (temperature 1 when greedy), see model.Sequence.
+//   - finish_reason is "stop" when EOS, a stop token or a stop string ended
+//     the choice (the text leaves the stop token and the stop string out;
+//     stop_reason names a stop string or stop_token_ids entry) and "length"
+//     at max_tokens or when the context is full. A max_tokens beyond the
+//     context is cut to what fits (vLLM would answer 400); a prompt that
+//     leaves no room is a 400.
+//   - Bad parameters get 400 with {"error":{"message","type","param","code"}};
+//     unknown fields are ignored, unsupported features (min_p > 0,
+//     penalties, logit_bias, top alternatives, echo, tools) are 400s.
 type OpenAIServer struct {
 	opts     OpenAIOptions
 	template oaiTemplate
@@ -261,6 +283,7 @@ func (s *OpenAIServer) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // the whole request, body included
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -290,7 +313,12 @@ func (s *OpenAIServer) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.Close() // handlers still waiting get 503 and return
 	if sctx.Err() != nil {
-		srv.Close()
+		// Let the handlers write their 503s, then cut what remains.
+		gctx, gcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if srv.Shutdown(gctx) != nil {
+			srv.Close()
+		}
+		gcancel()
 	}
 	<-errc // http.ErrServerClosed
 	s.opts.Logger.Info("openai server stopped")

@@ -19,25 +19,28 @@ import (
 
 // oaiSamplingFields are the fields /v1/completions and /v1/chat/completions share.
 type oaiSamplingFields struct {
-	Model               string             `json:"model"`
-	MaxTokens           *int               `json:"max_tokens"`
-	MaxCompletionTokens *int               `json:"max_completion_tokens"` // chat's newer name for max_tokens
-	Temperature         *float64           `json:"temperature"`
-	TopP                *float64           `json:"top_p"`
-	TopK                *int               `json:"top_k"` // vLLM extension; 0 or -1 disables
-	MinP                *float64           `json:"min_p"` // vLLM extension; only 0 is supported
-	N                   *int               `json:"n"`
-	Seed                *int64             `json:"seed"`
-	Stop                json.RawMessage    `json:"stop"`           // string or list of strings
-	StopTokenIDs        []int64            `json:"stop_token_ids"` // vLLM extension
-	IgnoreEOS           bool               `json:"ignore_eos"`     // vLLM extension
-	Stream              bool               `json:"stream"`
-	PresencePenalty     *float64           `json:"presence_penalty"`
-	FrequencyPenalty    *float64           `json:"frequency_penalty"`
-	RepetitionPenalty   *float64           `json:"repetition_penalty"`
-	LogitBias           map[string]float64 `json:"logit_bias"`
-	MinTokens           *int               `json:"min_tokens"`
-	BestOf              *int               `json:"best_of"`
+	Model               string          `json:"model"`
+	MaxTokens           *int            `json:"max_tokens"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens"` // chat's newer name for max_tokens
+	Temperature         *float64        `json:"temperature"`
+	TopP                *float64        `json:"top_p"`
+	TopK                *int            `json:"top_k"` // vLLM extension; 0 or -1 disables
+	MinP                *float64        `json:"min_p"` // vLLM extension; only 0 is supported
+	N                   *int            `json:"n"`
+	Seed                *int64          `json:"seed"`
+	Stop                json.RawMessage `json:"stop"`           // string or list of strings
+	StopTokenIDs        []int64         `json:"stop_token_ids"` // vLLM extension
+	IgnoreEOS           bool            `json:"ignore_eos"`     // vLLM extension
+	Stream              bool            `json:"stream"`
+	StreamOptions       *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	PresencePenalty   *float64           `json:"presence_penalty"`
+	FrequencyPenalty  *float64           `json:"frequency_penalty"`
+	RepetitionPenalty *float64           `json:"repetition_penalty"`
+	LogitBias         map[string]float64 `json:"logit_bias"`
+	MinTokens         *int               `json:"min_tokens"`
+	BestOf            *int               `json:"best_of"`
 	// ReturnTokensAsTokenIDs writes logprobs tokens as "token_id:<id>" (vLLM).
 	ReturnTokensAsTokenIDs bool `json:"return_tokens_as_token_ids"`
 	// ReturnTokenIDs adds prompt_token_ids and choices[].token_ids (vLLM).
@@ -181,9 +184,6 @@ func (f *oaiSamplingFields) params(o *OpenAIOptions) (oaiParams, *oaiError) {
 	if f.MinTokens != nil && *f.MinTokens != 0 {
 		return p, oaiBad("min_tokens", "min_tokens is not supported (only 0); got %d", *f.MinTokens)
 	}
-	if f.Stream {
-		return p, oaiBad("stream", "stream is not supported; send stream: false")
-	}
 	stops, err := oaiParseStop(f.Stop)
 	if err != nil {
 		return p, err
@@ -291,7 +291,8 @@ func oaiDecodeJSON(body []byte, v any) *oaiError {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
-		return oaiBad(te.Field, "field %q: got JSON %s, want %s", te.Field, te.Value, te.Type)
+		field := strings.TrimPrefix(te.Field, "oaiSamplingFields.")
+		return oaiBad(field, "field %q: got JSON %s, want %s", field, te.Value, te.Type)
 	case errors.As(err, &se):
 		return oaiBad("", "malformed JSON at byte %d: %v", se.Offset, err)
 	default:

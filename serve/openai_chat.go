@@ -83,23 +83,22 @@ func oaiThinkOpen(turn string) bool {
 	return i >= 0 && !strings.Contains(turn[i:], tokenizer.ThinkEnd)
 }
 
-// oaiSplitReasoning splits a chat output into reasoning and content as
-// vLLM's reasoning parsers do: text before the first </think> is the
-// reasoning (a leading <think> stripped), text after it the content. With
-// no </think>, the whole output is reasoning when the turn opened a <think>
-// block or the output starts with one (a truncated thought), and content
-// otherwise. hasReasoning is false when there is no reasoning part at all.
+// oaiSplitReasoning splits a chat output into reasoning and content, as
+// vLLM's reasoning parsers do for a thinking turn: the output is a thought
+// when the assistant turn left a <think> block open (thinkOpen, e.g. a
+// "<think>" prefill) or the output starts with <think> (stripped). A thought
+// runs to the first </think>; the text after it is the content. A thought
+// without </think> (truncated) is all reasoning. Any other output is all
+// content (hasReasoning false). Streaming applies the same rule to each
+// prefix, so the streamed deltas add up to these two strings.
 func oaiSplitReasoning(text string, thinkOpen bool) (reasoning, content string, hasReasoning bool) {
-	trimmed := strings.TrimLeft(text, " \n")
-	startsThink := strings.HasPrefix(trimmed, tokenizer.ThinkStart)
-	if startsThink {
-		text = strings.TrimPrefix(trimmed, tokenizer.ThinkStart)
+	startsThink := strings.HasPrefix(text, tokenizer.ThinkStart)
+	if !thinkOpen && !startsThink {
+		return "", text, false
 	}
+	text = strings.TrimPrefix(text, tokenizer.ThinkStart)
 	if i := strings.Index(text, tokenizer.ThinkEnd); i >= 0 {
 		return text[:i], text[i+len(tokenizer.ThinkEnd):], true
 	}
-	if thinkOpen || startsThink {
-		return text, "", true
-	}
-	return "", text, false
+	return text, "", true
 }

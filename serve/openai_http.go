@@ -128,16 +128,15 @@ func oaiWriteError(w http.ResponseWriter, e *oaiError) {
 }
 
 // oaiHandle wraps a POST handler: request timeout, capped body, errors.
-func (s *OpenAIServer) oaiHandle(h func(ctx context.Context, body []byte) (any, *oaiError)) http.HandlerFunc {
+// A handler that streamed its answer itself returns (nil, nil).
+func (s *OpenAIServer) oaiHandle(h func(ctx context.Context, w http.ResponseWriter, body []byte) (any, *oaiError)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 		defer cancel()
 		start := time.Now()
 		resp, e := func() (any, *oaiError) {
-			if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-				return nil, &oaiError{status: http.StatusUnsupportedMediaType, typ: "invalid_request_error",
-					msg: fmt.Sprintf("Content-Type %q, want application/json", ct)}
-			}
+			// The body is read as JSON whatever its Content-Type (curl -d
+			// sends form-urlencoded).
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 			var mbe *http.MaxBytesError
 			switch {
@@ -147,14 +146,16 @@ func (s *OpenAIServer) oaiHandle(h func(ctx context.Context, body []byte) (any, 
 			case err != nil:
 				return nil, oaiBad("", "reading request body: %v", err)
 			}
-			return h(ctx, body)
+			return h(ctx, w, body)
 		}()
 		if e != nil {
 			s.opts.Logger.Info("openai request failed", "path", r.URL.Path, "status", e.status, "err", e.msg, "elapsed", time.Since(start))
 			oaiWriteError(w, e)
 			return
 		}
-		oaiWriteJSON(w, http.StatusOK, resp)
+		if resp != nil {
+			oaiWriteJSON(w, http.StatusOK, resp)
+		}
 	}
 }
 
@@ -182,17 +183,24 @@ func (s *OpenAIServer) checkModel(name string) *oaiError {
 		msg: fmt.Sprintf("the model %q does not exist; this server serves %q", name, s.opts.ModelName)}
 }
 
-// generate runs specs through the scheduler and waits for all of them.
-func (s *OpenAIServer) generate(ctx context.Context, specs []oaiSeqSpec) ([]*model.Sequence, *oaiError) {
-	unavailable := &oaiError{status: http.StatusServiceUnavailable, typ: "service_unavailable", msg: "server is shutting down", retry: "1"}
+// submit queues specs with the scheduler (429 when the queue is full).
+func (s *OpenAIServer) submit(ctx context.Context, specs []oaiSeqSpec, stream bool) (*oaiJob, *oaiError) {
 	if s.schedCtx.Err() != nil {
-		return nil, unavailable
+		return nil, oaiUnavailable()
 	}
 	job := &oaiJob{ctx: ctx, specs: specs}
+	if stream {
+		job.stream = oaiNewStream(len(specs))
+	}
 	if err := s.sched.submit(job); err != nil {
 		return nil, &oaiError{status: http.StatusTooManyRequests, typ: "rate_limit_error", retry: "1",
 			msg: fmt.Sprintf("server busy: %d requests already queued", s.opts.MaxQueue)}
 	}
+	return job, nil
+}
+
+// wait blocks until job finished, ctx ended or the scheduler stopped.
+func (s *OpenAIServer) wait(ctx context.Context, job *oaiJob) *oaiError {
 	var err error
 	select {
 	case err = <-job.done:
@@ -205,21 +213,42 @@ func (s *OpenAIServer) generate(ctx context.Context, specs []oaiSeqSpec) ([]*mod
 			err = errOAIStopped
 		}
 	}
+	return s.jobError(err)
+}
+
+func oaiUnavailable() *oaiError {
+	return &oaiError{status: http.StatusServiceUnavailable, typ: "service_unavailable", msg: "server is shutting down", retry: "1"}
+}
+
+// jobError maps a job's error to its response (nil for nil).
+func (s *OpenAIServer) jobError(err error) *oaiError {
 	switch {
 	case err == nil:
-		return job.out, nil
+		return nil
 	case errors.Is(err, errOAIStopped):
-		return nil, unavailable
+		return oaiUnavailable()
 	case errors.Is(err, context.DeadlineExceeded):
-		return nil, &oaiError{status: http.StatusGatewayTimeout, typ: "timeout",
+		return &oaiError{status: http.StatusGatewayTimeout, typ: "timeout",
 			msg: fmt.Sprintf("request timed out after %v", s.opts.RequestTimeout)}
 	case errors.Is(err, context.Canceled):
-		return nil, &oaiError{status: 499, typ: "cancelled", msg: "client closed the request"}
+		return &oaiError{status: 499, typ: "cancelled", msg: "client closed the request"}
 	case errors.Is(err, model.ErrSample):
-		return nil, oaiBad("", "%v", err)
+		return oaiBad("", "%v", err)
 	default:
-		return nil, &oaiError{status: http.StatusInternalServerError, typ: "internal_error", msg: err.Error()}
+		return &oaiError{status: http.StatusInternalServerError, typ: "internal_error", msg: err.Error()}
 	}
+}
+
+// generate runs specs through the scheduler and waits for all of them.
+func (s *OpenAIServer) generate(ctx context.Context, specs []oaiSeqSpec) ([]*model.Sequence, *oaiError) {
+	job, e := s.submit(ctx, specs, false)
+	if e != nil {
+		return nil, e
+	}
+	if e := s.wait(ctx, job); e != nil {
+		return nil, e
+	}
+	return job.out, nil
 }
 
 // oaiOutput is one finished choice.
@@ -281,7 +310,7 @@ func oaiID(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
-func (s *OpenAIServer) handleCompletions(ctx context.Context, body []byte) (any, *oaiError) {
+func (s *OpenAIServer) handleCompletions(ctx context.Context, w http.ResponseWriter, body []byte) (any, *oaiError) {
 	var req oaiCompletionRequest
 	if e := oaiDecodeJSON(body, &req); e != nil {
 		return nil, e
@@ -308,6 +337,9 @@ func (s *OpenAIServer) handleCompletions(ctx context.Context, body []byte) (any,
 	specs, e := p.specs(prompts, &s.opts, s.opts.Tokenizer)
 	if e != nil {
 		return nil, e
+	}
+	if req.Stream {
+		return nil, s.streamCompletions(ctx, w, &req, &p, prompts, specs)
 	}
 	seqs, e := s.generate(ctx, specs)
 	if e != nil {
@@ -342,7 +374,7 @@ func (s *OpenAIServer) handleCompletions(ctx context.Context, body []byte) (any,
 	return resp, nil
 }
 
-func (s *OpenAIServer) handleChat(ctx context.Context, body []byte) (any, *oaiError) {
+func (s *OpenAIServer) handleChat(ctx context.Context, w http.ResponseWriter, body []byte) (any, *oaiError) {
 	var req oaiChatRequest
 	if e := oaiDecodeJSON(body, &req); e != nil {
 		return nil, e
@@ -393,15 +425,18 @@ func (s *OpenAIServer) handleChat(ctx context.Context, body []byte) (any, *oaiEr
 	if e != nil {
 		return nil, e
 	}
-	seqs, e := s.generate(ctx, specs)
-	if e != nil {
-		return nil, e
-	}
 	split := s.opts.ReasoningParser
 	if req.SeparateReasoning != nil {
 		split = *req.SeparateReasoning
 	}
 	thinkOpen := oaiThinkOpen(turn)
+	if req.Stream {
+		return nil, s.streamChat(ctx, w, &req, &p, prompt, specs, split, thinkOpen)
+	}
+	seqs, e := s.generate(ctx, specs)
+	if e != nil {
+		return nil, e
+	}
 	resp := oaiChatResponse{ID: oaiID("chatcmpl-"), Object: "chat.completion", Created: time.Now().Unix(), Model: s.opts.ModelName}
 	resp.Usage.PromptTokens = len(prompt)
 	if req.ReturnTokenIDs {

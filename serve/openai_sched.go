@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/terse-dev/terse/engine/model"
@@ -34,6 +35,51 @@ type oaiJob struct {
 	out       []*model.Sequence
 	remaining int
 	done      chan error // buffered 1: nil when every sequence finished
+	stream    *oaiStream // non-nil for stream: true; updated after each step
+}
+
+// oaiStream carries a streaming job's tokens from the scheduler to its
+// handler: after each step the scheduler appends the new tokens and pokes
+// notify.
+type oaiStream struct {
+	mu     sync.Mutex
+	toks   [][]int32 // per sequence, generated so far (guarded by mu)
+	notify chan struct{}
+}
+
+func oaiNewStream(n int) *oaiStream {
+	return &oaiStream{toks: make([][]int32, n), notify: make(chan struct{}, 1)}
+}
+
+// update copies the sequences' new tokens (scheduler goroutine).
+func (st *oaiStream) update(out []*model.Sequence) {
+	changed := false
+	st.mu.Lock()
+	for i, seq := range out {
+		if seq != nil && len(seq.Tokens) > len(st.toks[i]) {
+			st.toks[i] = append(st.toks[i], seq.Tokens[len(st.toks[i]):]...)
+			changed = true
+		}
+	}
+	st.mu.Unlock()
+	if changed {
+		select {
+		case st.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// snapshot returns the tokens so far; the slices are append-only, so the
+// handler may read them after the lock is released.
+func (st *oaiStream) snapshot() [][]int32 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([][]int32, len(st.toks))
+	for i, t := range st.toks {
+		out[i] = t[:len(t):len(t)]
+	}
+	return out
 }
 
 // oaiScheduler owns the model: run is the only goroutine that touches it.
@@ -45,6 +91,9 @@ type oaiScheduler struct {
 	maxBatch int
 	submitCh chan *oaiJob
 
+	// queued counts the jobs submitted but not yet admitted or dropped
+	// (the channel and the job run holds back while the batch is full).
+	queued atomic.Int64
 	// Gauges for tests and logs: sequences in the batch after the last
 	// admission, the most ever, and decode steps run.
 	active, peak, steps atomic.Int64
@@ -59,12 +108,12 @@ func (s *oaiScheduler) submit(job *oaiJob) error {
 	job.out = make([]*model.Sequence, len(job.specs))
 	job.remaining = len(job.specs)
 	job.done = make(chan error, 1)
-	select {
-	case s.submitCh <- job:
-		return nil
-	default:
+	if s.queued.Add(1) > int64(cap(s.submitCh)) {
+		s.queued.Add(-1)
 		return errOAIQueueFull
 	}
+	s.submitCh <- job // never blocks: queued ≤ cap counts the channel too
+	return nil
 }
 
 // oaiSlot locates a decoding sequence's job.
@@ -99,11 +148,13 @@ func (s *oaiScheduler) run(ctx context.Context, log *slog.Logger) {
 			finish(j, errOAIStopped)
 		}
 		if head != nil {
+			s.queued.Add(-1)
 			finish(head, errOAIStopped)
 		}
 		for {
 			select {
 			case j := <-s.submitCh:
+				s.queued.Add(-1)
 				finish(j, errOAIStopped)
 			default:
 				return
@@ -162,11 +213,13 @@ func (s *oaiScheduler) run(ctx context.Context, log *slog.Logger) {
 				}
 			}
 			if err := head.ctx.Err(); err != nil {
+				s.queued.Add(-1)
 				finish(head, err)
 				head = nil
 				continue
 			}
 			if len(head.specs) > s.maxBatch { // handlers prevent this
+				s.queued.Add(-1)
 				finish(head, fmt.Errorf("%d sequences exceed the batch limit %d", len(head.specs), s.maxBatch))
 				head = nil
 				continue
@@ -174,6 +227,7 @@ func (s *oaiScheduler) run(ctx context.Context, log *slog.Logger) {
 			if d.Len()+len(head.specs) > s.maxBatch {
 				break
 			}
+			s.queued.Add(-1)
 			admit(head)
 			head = nil
 		}
@@ -201,6 +255,11 @@ func (s *oaiScheduler) run(ctx context.Context, log *slog.Logger) {
 			clear(owner)
 			d = s.m.NewDecoder()
 			continue
+		}
+		for _, j := range running {
+			if j.stream != nil {
+				j.stream.update(j.out)
+			}
 		}
 		for _, seq := range finished {
 			sl, ok := owner[seq]

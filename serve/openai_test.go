@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -77,6 +78,15 @@ func oaiTestServer(t testing.TB, edit func(*OpenAIOptions)) (*OpenAIServer, *htt
 // oaiPost sends body (a value or raw string) and decodes the answer into out.
 func oaiPost(t testing.TB, url string, body any, out any) int {
 	t.Helper()
+	code, err := oaiTryPost(url, body, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// oaiTryPost is oaiPost for goroutines other than the test's.
+func oaiTryPost(url string, body any, out any) (int, error) {
 	var raw []byte
 	switch b := body.(type) {
 	case string:
@@ -84,24 +94,24 @@ func oaiPost(t testing.TB, url string, body any, out any) int {
 	default:
 		var err error
 		if raw, err = json.Marshal(b); err != nil {
-			t.Fatal(err)
+			return 0, err
 		}
 	}
 	resp, err := http.Post(url, "application/json", bytes.NewReader(raw))
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("decode %s: %v", data, err)
+			return 0, fmt.Errorf("decode %s: %w", data, err)
 		}
 	}
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // Client-side views of the responses.
@@ -334,7 +344,18 @@ func TestOpenAINChoices(t *testing.T) {
 // a long request keeping the decode loop busy, so the others join a running
 // batch) give exactly the outputs they give alone.
 func TestOpenAISeedUnderLoad(t *testing.T) {
-	s, ts := oaiTestServer(t, nil)
+	t.Run("blas=go", func(t *testing.T) { oaiSeedUnderLoad(t, nil) })
+	t.Run("blas=default", func(t *testing.T) {
+		be, err := blas.Default() // OpenBLAS where it loads, as terse serve runs
+		if err != nil {
+			t.Fatal(err)
+		}
+		oaiSeedUnderLoad(t, func(o *OpenAIOptions) { o.Model.SetBLAS(be) })
+	})
+}
+
+func oaiSeedUnderLoad(t *testing.T, edit func(*OpenAIOptions)) {
+	s, ts := oaiTestServer(t, edit)
 	type job struct {
 		body map[string]any
 		want []int32
@@ -352,8 +373,8 @@ func TestOpenAISeedUnderLoad(t *testing.T) {
 	}
 	run := func(b map[string]any) []int32 {
 		var got oaiTestCompletion
-		if code := oaiPost(t, ts.URL+"/v1/completions", b, &got); code != 200 {
-			t.Errorf("status %d", code)
+		if code, err := oaiTryPost(ts.URL+"/v1/completions", b, &got); err != nil || code != 200 {
+			t.Errorf("status %d, err %v", code, err)
 			return nil
 		}
 		var all []int32
@@ -466,7 +487,7 @@ func TestOpenAIBadRequests(t *testing.T) {
 		{"n over cap", "completions", `{"prompt":"a","n":9}`, 400, "n"},
 		{"n zero", "completions", `{"prompt":"a","n":0}`, 400, "n"},
 		{"min_p", "completions", `{"prompt":"a","min_p":0.1}`, 400, "min_p"},
-		{"stream", "completions", `{"prompt":"a","stream":true}`, 400, "stream"},
+		{"stream with logprobs", "completions", `{"prompt":"a","stream":true,"logprobs":0}`, 400, "logprobs"},
 		{"top logprobs", "completions", `{"prompt":"a","logprobs":5}`, 400, "logprobs"},
 		{"presence penalty", "completions", `{"prompt":"a","presence_penalty":0.5}`, 400, "presence_penalty"},
 		{"empty stop", "completions", `{"prompt":"a","stop":[""]}`, 400, "stop"},
@@ -525,7 +546,11 @@ func TestOpenAIGracefulShutdown(t *testing.T) {
 	res := make(chan result, 1)
 	go func() {
 		var r result
-		r.code = oaiPost(t, url+"/v1/completions", map[string]any{"prompt": "1", "max_tokens": 250, "ignore_eos": true}, &r.got)
+		var err error
+		r.code, err = oaiTryPost(url+"/v1/completions", map[string]any{"prompt": "1", "max_tokens": 250, "ignore_eos": true}, &r.got)
+		if err != nil {
+			t.Errorf("in-flight request: %v", err)
+		}
 		res <- r
 	}()
 	for s.sched.active.Load() == 0 {
@@ -563,7 +588,11 @@ func TestOpenAIShutdownDeadline(t *testing.T) {
 	res := make(chan int, 1)
 	go func() {
 		var e oaiTestError
-		res <- oaiPost(t, "http://"+ln.Addr().String()+"/v1/completions", map[string]any{"prompt": "1", "max_tokens": 60000, "ignore_eos": true}, &e)
+		code, err := oaiTryPost("http://"+ln.Addr().String()+"/v1/completions", map[string]any{"prompt": "1", "max_tokens": 60000, "ignore_eos": true}, &e)
+		if err != nil {
+			t.Errorf("request cut by the shutdown deadline: %v", err)
+		}
+		res <- code
 	}()
 	for s.sched.active.Load() == 0 {
 		time.Sleep(time.Millisecond)
@@ -629,7 +658,7 @@ func TestOpenAIQueueFull(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	go long() // queued: the batch holds one sequence
-	for len(s.sched.submitCh) == 0 {
+	for s.sched.queued.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	var e oaiTestError
@@ -647,7 +676,7 @@ func TestOpenAISplitReasoning(t *testing.T) {
 	}{
 		{"a b</think>\\boxed{4}", true, "a b", "\\boxed{4}", true},
 		{"<think>a</think>c", false, "a", "c", true},
-		{"\n<think>a</think>c", false, "a", "c", true},
+		{"x</think>y", false, "", "x</think>y", false},
 		{"still thinking", true, "still thinking", "", true},
 		{"<think>cut", false, "cut", "", true},
 		{"just an answer", false, "", "just an answer", false},
@@ -690,5 +719,185 @@ func TestOpenAITemplates(t *testing.T) {
 	}
 	if _, err := oaiNewTemplate("jinja", oaiTestTokenizer(t)); err == nil {
 		t.Errorf("unknown template accepted")
+	}
+}
+
+// oaiReadSSE posts body and returns the data payloads of the event stream.
+func oaiReadSSE(t *testing.T, url string, body any) []string {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("status %d, Content-Type %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), data)
+	}
+	var events []string
+	for _, block := range strings.Split(string(data), "\n\n") {
+		if block == "" {
+			continue
+		}
+		if !strings.HasPrefix(block, "data: ") {
+			t.Fatalf("bad SSE block %q", block)
+		}
+		events = append(events, strings.TrimSuffix(strings.TrimPrefix(block, "data: "), "\n"))
+	}
+	if len(events) == 0 || events[len(events)-1] != "[DONE]" {
+		t.Fatalf("stream does not end with [DONE]: %q", events)
+	}
+	return events[:len(events)-1]
+}
+
+// TestOpenAIStreamCompletions: the streamed deltas of each choice add up to
+// the non-streaming text, with the same finish reasons and usage.
+func TestOpenAIStreamCompletions(t *testing.T) {
+	_, ts := oaiTestServer(t, nil)
+	body := map[string]any{"prompt": "8+8=", "max_tokens": 40, "seed": 21, "n": 3, "stop": []string{"e"}}
+	var want oaiTestCompletion
+	oaiPost(t, ts.URL+"/v1/completions", body, &want)
+	body["stream"] = true
+	body["stream_options"] = map[string]any{"include_usage": true}
+	events := oaiReadSSE(t, ts.URL+"/v1/completions", body)
+	texts := make([]string, 3)
+	finish := make([]string, 3)
+	var usage *oaiUsage
+	for _, ev := range events {
+		var ch struct {
+			Object  string `json:"object"`
+			Choices []struct {
+				Index        int     `json:"index"`
+				Text         string  `json:"text"`
+				FinishReason *string `json:"finish_reason"`
+			} `json:"choices"`
+			Usage *oaiUsage `json:"usage"`
+		}
+		if err := json.Unmarshal([]byte(ev), &ch); err != nil || ch.Object != "text_completion" {
+			t.Fatalf("chunk %s: %v", ev, err)
+		}
+		for _, c := range ch.Choices {
+			if finish[c.Index] != "" {
+				t.Errorf("choice %d: chunk after its finish", c.Index)
+			}
+			texts[c.Index] += c.Text
+			if c.FinishReason != nil {
+				finish[c.Index] = *c.FinishReason
+			}
+		}
+		if ch.Usage != nil {
+			usage = ch.Usage
+		}
+	}
+	for i, c := range want.Choices {
+		if texts[i] != c.Text || finish[i] != c.FinishReason {
+			t.Errorf("choice %d: streamed %q (%s), want %q (%s)", i, texts[i], finish[i], c.Text, c.FinishReason)
+		}
+	}
+	if usage == nil || *usage != want.Usage {
+		t.Errorf("streamed usage %+v, want %+v", usage, want.Usage)
+	}
+}
+
+func TestOpenAIStreamChatReasoning(t *testing.T) {
+	_, ts := oaiTestServer(t, func(o *OpenAIOptions) { o.Prefill = "<think>"; o.ReasoningParser = true })
+	for seed := range 12 {
+		body := map[string]any{"messages": []map[string]any{{"role": "user", "content": "1+1="}}, "max_tokens": 60, "seed": seed, "ignore_eos": seed%2 == 0}
+		if seed%3 == 1 {
+			body["stop"] = []string{"r4", "zz", "4m"}
+		}
+		var want oaiTestChat
+		oaiPost(t, ts.URL+"/v1/chat/completions", body, &want)
+		body["stream"] = true
+		var r, c, finish, role string
+		for _, ev := range oaiReadSSE(t, ts.URL+"/v1/chat/completions", body) {
+			var ch struct {
+				Object  string `json:"object"`
+				Choices []struct {
+					Delta struct {
+						Role             string `json:"role"`
+						Content          string `json:"content"`
+						ReasoningContent string `json:"reasoning_content"`
+					} `json:"delta"`
+					FinishReason *string `json:"finish_reason"`
+				} `json:"choices"`
+			}
+			if err := json.Unmarshal([]byte(ev), &ch); err != nil || ch.Object != "chat.completion.chunk" || len(ch.Choices) != 1 {
+				t.Fatalf("chunk %s: %v", ev, err)
+			}
+			d := ch.Choices[0]
+			role += d.Delta.Role
+			r += d.Delta.ReasoningContent
+			c += d.Delta.Content
+			if d.FinishReason != nil {
+				finish = *d.FinishReason
+			}
+		}
+		m := want.Choices[0].Message
+		wantR := ""
+		if m.ReasoningContent != nil {
+			wantR = *m.ReasoningContent
+		}
+		if role != "assistant" || r != wantR || c != *m.Content || finish != want.Choices[0].FinishReason {
+			t.Errorf("seed %d: streamed role %q reasoning %q content %q finish %q; want %q %q %q", seed, role, r, c, finish, wantR, *m.Content, want.Choices[0].FinishReason)
+		}
+	}
+}
+
+// TestOpenAIRequestTimeout: a request past RequestTimeout gets 504 and
+// leaves the batch.
+func TestOpenAIRequestTimeout(t *testing.T) {
+	s, ts := oaiTestServer(t, func(o *OpenAIOptions) {
+		o.Model = oaiTestModel(t, o.Tokenizer, func(c *model.Config) { c.MaxPositionEmbeddings = 1 << 16 })
+		o.RequestTimeout = 100 * time.Millisecond
+	})
+	var e oaiTestError
+	if code := oaiPost(t, ts.URL+"/v1/completions", `{"prompt":"1","max_tokens":60000,"ignore_eos":true}`, &e); code != 504 || e.Error.Type != "timeout" {
+		t.Errorf("status %d %+v, want 504 timeout", code, e.Error)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.sched.active.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed-out sequence still decoding")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestOpenAISchedulerStepFailure: a failing decode step (here a panicking
+// Stop callback) fails the jobs in the batch, and the scheduler goes on
+// with a fresh decoder.
+func TestOpenAISchedulerStepFailure(t *testing.T) {
+	tok := oaiTestTokenizer(t)
+	sch := oaiNewScheduler(oaiTestModel(t, tok, nil), 8, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sch.run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	defer func() { cancel(); <-done }()
+	prompt := tok.Encode("1+1=")
+	bad := &oaiJob{ctx: context.Background(), specs: []oaiSeqSpec{{prompt: prompt, opts: model.SampleOptions{
+		MaxNewTokens: 5, Stop: func([]int32) bool { panic("boom") }}}}}
+	if err := sch.submit(bad); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-bad.done; err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("panicking job: %v", err)
+	}
+	good := &oaiJob{ctx: context.Background(), specs: []oaiSeqSpec{{prompt: prompt, opts: model.SampleOptions{MaxNewTokens: 5}}}}
+	if err := sch.submit(good); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-good.done; err != nil || len(good.out[0].Tokens) == 0 {
+		t.Errorf("job after the failure: %v", err)
 	}
 }

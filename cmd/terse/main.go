@@ -41,12 +41,13 @@ GRPO trainer that reproduce the paper's findings on a CPU.`,
 	})
 	cmds := []*cobra.Command{
 		newGradeCmd(),
+		newTrainCmd(), newDemoCmd(),
 		newDynamicsCmd(),
 		newEvalCmd(), newMetricsCmd(), newReportCmd(),
 		newRewardCmd(),
 		newProfileCmd(), newSelectCmd(),
-		// engine: newServeCmd()
-		// lab: newLabCmd()
+		newServeCmd(),
+		newLabCmd(),
 	}
 	root.AddCommand(cmds...)
 	return root

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,7 +61,9 @@ writes the selection:
   terse     JSONL of terse problems {id, benchmark, question, gold, level, solution,
             meta (+ pass_rate)}, read by terse train
 
-The prompt text is the one the profile sampled with unless --template is given.
+The prompt text is the one the profile sampled with unless --template is given
+(profiled with --api completions and a raw chat-formatted template, pass a
+--template holding only the user message).
 The format follows --format, else the file extension (.parquet: verl; other: terse).`,
 		Example: `  terse select --profile profiles/dsr --easy --out data/dsr-easy.parquet
   terse select --profile profiles/dsr --hard --exclude-never-solved --size 8000 --seed 1 --out hard.parquet
@@ -107,11 +108,6 @@ The format follows --format, else the file extension (.parquet: verl; other: ter
 func runSelect(cmd *cobra.Command, o selectOptions) error {
 	if o.Profile == "" {
 		return usagef("select: --profile is required")
-	}
-	if o.Select.MaxPass == 0 {
-		// data.Select reads a zero band as "no band"; pass rates are
-		// multiples of 1/n, so ≤ the smallest float keeps exactly pass rate 0.
-		o.Select.MaxPass = math.SmallestNonzeroFloat64
 	}
 	if err := o.Select.Validate(); err != nil {
 		return usagef("select: %v", err)

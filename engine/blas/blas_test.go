@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 )
 
@@ -55,7 +56,7 @@ func randSlice(r *rand.Rand, n int) []float32 {
 
 func TestSgemmMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {4, 4, 4}, {17, 9, 33}, {64, 65, 3}, {130, 70, 129}, {5, 200, 1}, {1, 300, 77}, {2, 2, 0}, {5, 400, 80}}
+	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {4, 4, 4}, {17, 9, 33}, {64, 65, 3}, {130, 70, 129}, {5, 200, 1}, {1, 300, 77}, {2, 2, 0}, {5, 1000, 80}}
 	for _, be := range backends(t) {
 		for _, sh := range shapes {
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
@@ -136,4 +137,32 @@ func TestDefaultEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("default backend: %s", s.Name())
+}
+
+// counting records how many calls reach the inner backend.
+type counting struct {
+	inner Sgemm
+	calls atomic.Int32
+}
+
+func (c *counting) Name() string { return "counting" }
+
+func (c *counting) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, cc []float32, ldc int) {
+	c.calls.Add(1)
+	c.inner.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cc, ldc)
+}
+
+func TestSplitParts(t *testing.T) {
+	for _, tc := range []struct {
+		m, n, k, parts int
+		want           int32
+	}{{256, 256, 64, 2, 2}, {4, 1024, 64, 2, 2}, {256, 256, 64, 1, 1}, {8, 8, 8, 4, 1}} {
+		c := &counting{inner: NewGo()}
+		s := Split(c, tc.parts)
+		a, b, out := make([]float32, tc.m*tc.k), make([]float32, tc.k*tc.n), make([]float32, tc.m*tc.n)
+		s.Sgemm(false, false, tc.m, tc.n, tc.k, 1, a, tc.k, b, tc.n, 0, out, tc.n)
+		if got := c.calls.Load(); got != tc.want {
+			t.Errorf("%dx%dx%d parts=%d: %d inner calls, want %d", tc.m, tc.n, tc.k, tc.parts, got, tc.want)
+		}
+	}
 }

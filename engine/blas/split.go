@@ -12,7 +12,7 @@ type split struct {
 	parts int
 }
 
-// minSplitFLOPs is the smallest GEMM (2·m·n·k) worth splitting.
+// minSplitFLOPs is the least work (2·m·n·k) worth a goroutine of its own.
 const minSplitFLOPs = 1 << 18
 
 // Split returns a backend that splits each call into up to parts goroutines
@@ -30,8 +30,9 @@ func (s *split) Name() string { return fmt.Sprintf("%s ×%d goroutines", s.inner
 
 func (s *split) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	p := s.parts
-	if 2*m*n*k < minSplitFLOPs || p == 1 || m == 0 || n == 0 {
+	// Each part gets at least minSplitFLOPs of work.
+	p := min(s.parts, 2*m*n*k/minSplitFLOPs)
+	if p <= 1 || m == 0 || n == 0 {
 		s.inner.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}

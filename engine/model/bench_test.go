@@ -38,12 +38,18 @@ var peakOnce = sync.OnceValue(func() float64 {
 })
 
 // trainFLOPs counts one fwd+bwd step: 6 FLOPs per matmul weight per token
-// plus attention (QKᵀ and PV over the full T×T, ×3 for backward).
+// plus attention: QKᵀ and PV over the (query, key) pairs the blocked causal
+// kernel computes, ×3 for forward + backward.
 func trainFLOPs(c Config, B, T int) float64 {
 	C, F, V, H, KVH, D := c.HiddenSize, c.IntermediateSize, c.VocabSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
 	perLayer := C*H*D*2 + 2*C*KVH*D + 3*C*F
 	mm := float64(c.NumHiddenLayers*perLayer + V*C)
-	attn := float64(c.NumHiddenLayers) * 2 * 2 * float64(B*H*T*T*D)
+	pairs := 0
+	for t0 := 0; t0 < T; t0 += attnBlock {
+		t1 := min(t0+attnBlock, T)
+		pairs += (t1 - t0) * t1
+	}
+	attn := float64(c.NumHiddenLayers) * 2 * 2 * float64(B*H*pairs*D)
 	return 6*mm*float64(B*T) + 3*attn
 }
 

@@ -197,10 +197,11 @@ func TestGradSwiGLU(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 1))
 	n := 40
 	gate, up, proj := randn(r, n, 2), randn(r, n, 1), randn(r, n, 1)
-	out := make([]float32, n)
-	loss := func() float64 { swigluForward(out, gate, up, n); return dot64(out, proj) }
+	out, sig := make([]float32, n), make([]float32, n)
+	loss := func() float64 { swigluForward(out, sig, gate, up, n); return dot64(out, proj) }
+	loss()
 	dg, du := make([]float32, n), make([]float32, n)
-	swigluBackward(dg, du, proj, gate, up, n)
+	swigluBackward(dg, du, proj, gate, up, sig, n)
 	checkGrad(t, "swiglu/gate", gate, dg, loss, 1e-2, 1e-3)
 	checkGrad(t, "swiglu/up", up, du, loss, 1e-2, 1e-3)
 }

@@ -42,9 +42,9 @@ type Tensor struct {
 }
 
 // Model is a Qwen3 decoder with its parameters, gradients and a BLAS backend.
-// Forward, Backward and the optimizer mutate shared state (gradients,
-// weights) and must not run concurrently with each other; sampling only
-// reads weights and may run concurrently with other sampling.
+// Forward and Logits (each with its own Workspace) and Decoders only read the
+// weights and may run concurrently; Backward (writes the gradients) and
+// AdamW.Update (writes the weights) must not overlap with any other call.
 type Model struct {
 	// Config is the validated configuration (HeadDim filled in). Read-only.
 	Config Config
@@ -335,7 +335,8 @@ const attnBlock = 64
 // keeps the probabilities: att[t,s] = softmax_s(q_t·k_s/√D) over s ≤ t with
 // mask[s] ≠ 0; rows of padding queries are all zero. Query head h reads KV
 // head h/(H/KVH). Work runs in goroutines over (b, kv head) groups; each
-// head is processed in query blocks of attnBlock rows.
+// head is processed in query blocks of attnBlock rows, and a block's rows of
+// att are only written (and later read) below the block's end.
 func (m *Model) attentionForward(out, att, q, k, v, mask []float32, B, T, H, KVH, D int) {
 	HD, KD, G := H*D, KVH*D, H/KVH
 	scale := float32(1 / math.Sqrt(float64(D)))
@@ -343,6 +344,7 @@ func (m *Model) attentionForward(out, att, q, k, v, mask []float32, B, T, H, KVH
 		for task := lo; task < hi; task++ {
 			b, kvh := task/KVH, task%KVH
 			ko := b*T*KD + kvh*D
+			mk := padded(mask[b*T : (b+1)*T])
 			for h := kvh * G; h < (kvh+1)*G; h++ {
 				qo, ao := b*T*HD+h*D, (b*H+h)*T*T
 				for t0 := 0; t0 < T; t0 += attnBlock {
@@ -350,7 +352,7 @@ func (m *Model) attentionForward(out, att, q, k, v, mask []float32, B, T, H, KVH
 					pa := att[ao+t0*T:]
 					m.blas1.Sgemm(false, true, t1-t0, t1, D, scale, q[qo+t0*HD:], HD, k[ko:], KD, 0, pa, T) // S = q·kᵀ/√D
 					for t := t0; t < t1; t++ {
-						softmaxCausalRow(pa[(t-t0)*T:(t-t0+1)*T], mask[b*T:(b+1)*T], t)
+						softmaxCausalRow(pa[(t-t0)*T:(t-t0)*T+t1], mk, t) // columns ≥ t1 are never read
 					}
 					m.blas1.Sgemm(false, false, t1-t0, D, t1, 1, pa, T, v[ko:], KD, 0, out[qo+t0*HD:], HD) // y = P·v
 				}
@@ -359,34 +361,54 @@ func (m *Model) attentionForward(out, att, q, k, v, mask []float32, B, T, H, KVH
 	})
 }
 
-// softmaxCausalRow turns scores (T) into probabilities over s ≤ t with
-// mask[s] ≠ 0, zeroing every other entry (and the whole row when t is padding).
+// softmaxCausalRow turns the computed scores row[:len(row)] (keys below the
+// query block's end) into probabilities over s ≤ t with mask[s] ≠ 0, zeroing
+// every other entry, and the whole row when t is padding. mask is nil when
+// the sequence has no padding (the common case, without per-key tests).
 func softmaxCausalRow(row, mask []float32, t int) {
-	if mask[t] == 0 {
+	if mask != nil && mask[t] == 0 {
 		clear(row)
 		return
 	}
+	r := row[:t+1]
 	mx := float32(math.Inf(-1))
-	for s := 0; s <= t; s++ {
-		if mask[s] != 0 && row[s] > mx {
-			mx = row[s]
+	for s, v := range r {
+		if v > mx && (mask == nil || mask[s] != 0) {
+			mx = v
 		}
 	}
 	var sum float32
-	for s := 0; s <= t; s++ {
-		if mask[s] != 0 {
-			e := expf(row[s] - mx)
-			row[s] = e
+	if mask == nil {
+		for s, v := range r {
+			e := expf(v - mx)
+			r[s] = e
 			sum += e
-		} else {
-			row[s] = 0
+		}
+	} else {
+		for s, v := range r {
+			e := float32(0)
+			if mask[s] != 0 {
+				e = expf(v - mx)
+			}
+			r[s] = e
+			sum += e
 		}
 	}
 	inv := 1 / sum
-	for s := 0; s <= t; s++ {
-		row[s] *= inv
+	for s := range r {
+		r[s] *= inv
 	}
 	clear(row[t+1:])
+}
+
+// padded returns mask, or nil when it has no zero (no padding).
+func padded(mask []float32) []float32 {
+	for _, v := range mask {
+		if v == 0 {
+			return mask
+		}
+	}
+	return nil
 }
 
 // attentionBackward: given dout (B,T,H·D), accumulates dq (B,T,H·D), dk and
@@ -428,22 +450,27 @@ func (m *Model) attentionBackward(dq, dk, dv, datt, dout, att, q, k, v []float32
 	})
 }
 
-// swigluForward: out (n) = silu(gate)·up, silu(x) = x·σ(x).
-func swigluForward(out, gate, up []float32, n int) {
+// swigluForward: out (n) = silu(gate)·up with silu(x) = x·σ(x); sig (n), if
+// non-nil, keeps σ(gate) for the backward pass.
+func swigluForward(out, sig, gate, up []float32, n int) {
 	parallelFor(n, 8, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			g := gate[i]
-			out[i] = g / (1 + expf(-g)) * up[i] // expf inlines; a sigmoid helper would not
+			s := 1 / (1 + expf(-g)) // σ(g); written out so expf inlines
+			if sig != nil {
+				sig[i] = s
+			}
+			out[i] = g * s * up[i]
 		}
 	})
 }
 
-// swigluBackward: dup += dout·silu(g); dgate += dout·up·σ(g)·(1 + g·(1−σ(g))).
-func swigluBackward(dgate, dup, dout, gate, up []float32, n int) {
+// swigluBackward, with s = σ(g) from the forward pass:
+// dup += dout·g·s; dgate += dout·up·s·(1 + g·(1−s)).
+func swigluBackward(dgate, dup, dout, gate, up, sig []float32, n int) {
 	parallelFor(n, 8, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			g := gate[i]
-			s := 1 / (1 + expf(-g)) // σ(g)
+			g, s := gate[i], sig[i]
 			dup[i] += dout[i] * g * s
 			dgate[i] += dout[i] * up[i] * s * (1 + g*(1-s))
 		}
@@ -594,6 +621,7 @@ type layerActs struct {
 	ln2Rstd []float32 // (N)
 	gate    []float32 // (N,F) gate_proj output
 	up      []float32 // (N,F) up_proj output
+	sig     []float32 // (N,F) σ(gate)
 	act     []float32 // (N,F) silu(gate)·up
 }
 
@@ -605,8 +633,9 @@ type layerActs struct {
 // at a time; its outputs (logp, entropy) are valid until the next Forward.
 type Workspace struct {
 	B, T  int
-	capN  int // rows allocated for
-	capBT int // B·T·T allocated for (attention)
+	capN  int    // rows allocated for
+	capBT int    // B·T·T allocated for (attention)
+	dims  [7]int // V, C, F, L, H, KVH, D the buffers were sized for
 	valid bool
 
 	tokens, targets, pos []int32 // (N)
@@ -636,6 +665,10 @@ func NewWorkspace() *Workspace { return &Workspace{} }
 func (ws *Workspace) ensure(c Config, B, T int) {
 	N := B * T
 	ws.B, ws.T = B, T
+	dims := [7]int{c.VocabSize, c.HiddenSize, c.IntermediateSize, c.NumHiddenLayers, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim}
+	if dims != ws.dims { // first use, or another model's workspace
+		ws.dims, ws.capN, ws.capBT = dims, 0, 0
+	}
 	if N <= ws.capN && B*T*T <= ws.capBT {
 		return
 	}
@@ -655,7 +688,7 @@ func (ws *Workspace) ensure(c Config, B, T int) {
 		ws.layers[l] = layerActs{
 			ln1: f(N * C), ln1Rstd: f(N), q: f(N * HD), k: f(N * KD), v: f(N * KD),
 			qRstd: f(N * H), kRstd: f(N * KVH), qr: f(N * HD), kr: f(N * KD), att: f(BTT * H),
-			y: f(N * HD), mid: f(N * C), ln2: f(N * C), ln2Rstd: f(N), gate: f(N * F), up: f(N * F), act: f(N * F),
+			y: f(N * HD), mid: f(N * C), ln2: f(N * C), ln2Rstd: f(N), gate: f(N * F), up: f(N * F), sig: f(N * F), act: f(N * F),
 		}
 	}
 	ws.lnf, ws.lnfRstd, ws.logp, ws.entropy = f(N*C), f(N), f(N), f(N)
@@ -798,7 +831,7 @@ func (m *Model) blockForward(ws *Workspace, l int) {
 	rmsnormForward(a.ln2, a.ln2Rstd, a.mid, p.MLPNorm, N, C, eps)
 	m.linearForward(a.gate, a.ln2, p.Wgate, N, C, F, 0)
 	m.linearForward(a.up, a.ln2, p.Wup, N, C, F, 0)
-	swigluForward(a.act, a.gate, a.up, N*F)
+	swigluForward(a.act, a.sig, a.gate, a.up, N*F)
 	copy(out, a.mid)
 	m.linearForward(out, a.act, p.Wdown, N, F, C, 1) // out = mid + act·Wdownᵀ
 }
@@ -849,7 +882,7 @@ func (m *Model) blockBackward(ws *Workspace, l int) {
 	m.linearBackward(dact, g.Wdown, dres, a.act, p.Wdown, N, F, C)
 	clear(dgate)
 	clear(dup)
-	swigluBackward(dgate, dup, dact, a.gate, a.up, N*F)
+	swigluBackward(dgate, dup, dact, a.gate, a.up, a.sig, N*F)
 	clear(dln)
 	m.linearBackward(dln, g.Wup, dup, a.ln2, p.Wup, N, C, F)
 	m.linearBackward(dln, g.Wgate, dgate, a.ln2, p.Wgate, N, C, F)

@@ -442,3 +442,23 @@ func TestDefaultTargetsStopAtPadding(t *testing.T) {
 		t.Fatalf("logp %v entropy %v", lp, en)
 	}
 }
+
+func TestWorkspaceAcrossModels(t *testing.T) {
+	small := testModel(t, nil)
+	big, err := New(TinyConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	big.InitRandom(1, 0.02)
+	ws := NewWorkspace()
+	b := &Batch{B: 1, T: 4, Tokens: []int32{1, 2, 3, 4}}
+	if _, _, err := small.Forward(ws, b); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := big.Forward(NewWorkspace(), b)
+	want = slices.Clone(want)
+	got, _, err := big.Forward(ws, b)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("reused workspace: %v, %v vs %v", err, got, want)
+	}
+}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -167,7 +168,9 @@ func grow[T any](buf []T, n int) []T {
 // sequence whose prompt is now fully fed (after its first Step, every
 // sequence gets exactly one token per Step) and returns the sequences that
 // finished in this step, already removed from the batch. It does nothing
-// when the batch is empty.
+// when the batch is empty. A cancelled ctx is checked before any work and
+// leaves the batch unchanged; after any other error (a panicking Stop
+// callback) the batch is inconsistent and the Decoder should be discarded.
 func (d *Decoder) Step(ctx context.Context) ([]*Sequence, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -249,7 +252,7 @@ func (d *Decoder) Step(ctx context.Context) ([]*Sequence, error) {
 		rmsnormForward(d.ln, d.rstd, d.x, p.MLPNorm, R, C, eps)
 		m.linearForward(d.gate, d.ln, p.Wgate, R, C, F, 0)
 		m.linearForward(d.up, d.ln, p.Wup, R, C, F, 0)
-		swigluForward(d.gate, d.gate, d.up, R*F)
+		swigluForward(d.gate, nil, d.gate, d.up, R*F)
 		m.linearForward(d.x, d.gate, p.Wdown, R, F, C, 1) // x += act·Wdownᵀ
 	}
 	// Sequences whose pending tokens are all fed sample from their last row.
@@ -269,7 +272,9 @@ func (d *Decoder) Step(ctx context.Context) ([]*Sequence, error) {
 		d.lnL, d.logits = grow(d.lnL, nr*C), grow(d.logits, nr*V)
 		rmsnormForward(d.lnL, d.rstd, d.last, m.Params.Norm, nr, C, eps)
 		m.linearForward(d.logits, d.lnL, m.Params.LMHead, nr, C, V, 0)
-		d.sampleAll()
+		if err := d.sampleAll(); err != nil {
+			return nil, err
+		}
 	}
 
 	var finished []*Sequence
@@ -355,8 +360,9 @@ func softmaxPrefix(row []float32, k int) {
 }
 
 // sampleAll draws one token per ready sequence from d.logits, in parallel
-// over sequences, and applies the stop rules.
-func (d *Decoder) sampleAll() {
+// over sequences, and applies the stop rules. A panic in a Stop callback is
+// returned as an error instead of crashing the process.
+func (d *Decoder) sampleAll() error {
 	S, V := len(d.ready), d.m.Config.VocabSize
 	w := min(runtime.GOMAXPROCS(0), S)
 	if S*V < minParallelWork {
@@ -367,16 +373,24 @@ func (d *Decoder) sampleAll() {
 		d.workerProb = append(d.workerProb, make([]float32, V))
 	}
 	chunk := (S + w - 1) / w
+	errs := make([]error, w)
 	var wg sync.WaitGroup
 	for wi := 0; wi < w; wi++ {
 		lo, hi := wi*chunk, min((wi+1)*chunk, S)
 		wg.Go(func() {
-			for i := lo; i < hi; i++ {
+			i := lo
+			defer func() {
+				if r := recover(); r != nil {
+					errs[wi] = fmt.Errorf("model: sampling sequence %d: panic: %v", d.ready[i].ID, r)
+				}
+			}()
+			for ; i < hi; i++ {
 				d.ready[i].sampleNext(d.logits[i*V:(i+1)*V], d.workerIdx[wi], d.workerProb[wi], d.m.Config.MaxPositionEmbeddings)
 			}
 		})
 	}
 	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // sampleNext draws the next token from logits z (V), records it with its
@@ -455,9 +469,6 @@ func drawToken(prob []float32, idx []int32, topK int, topP float32, u float64) i
 		}
 		return 0
 	}
-	for j := range idx {
-		idx[j] = int32(j)
-	}
 	less := func(a, b int32) int {
 		switch {
 		case prob[a] > prob[b]:
@@ -468,27 +479,58 @@ func drawToken(prob []float32, idx []int32, topK int, topP float32, u float64) i
 			return int(a - b)
 		}
 	}
-	cand := idx[:V]
-	if topK > 0 && topK < V {
-		quickselect(cand, topK, less)
-		cand = cand[:topK]
+	var cand []int32
+	total := 1.0 // probability mass of the candidates
+	switch {
+	case topK > 0 && topK < V:
+		for j := range idx {
+			idx[j] = int32(j)
+		}
+		quickselect(idx, topK, less)
+		cand = idx[:topK]
+		total = 0
+		for _, j := range cand {
+			total += float64(prob[j])
+		}
+	default:
+		// Top-p alone: the tokens with p ≥ τ are a top prefix of the sorted
+		// order, so once their mass reaches top_p the nucleus lies inside
+		// them and only they need sorting (V may be 150k).
+		for tau := float32(1e-4); ; tau /= 64 {
+			if tau < 1e-30 {
+				tau = 0
+			}
+			cand = idx[:0]
+			var mass float64
+			for j, p := range prob {
+				if p >= tau {
+					cand = append(cand, int32(j))
+					mass += float64(p)
+				}
+			}
+			if mass >= float64(topP)+1e-6 || tau == 0 {
+				break
+			}
+		}
 	}
 	slices.SortFunc(cand, less)
 	if topP > 0 && topP < 1 {
+		// Keep the smallest prefix whose (renormalised) mass reaches top_p,
+		// as HF's TopPLogitsWarper does after top-k.
 		var cum float64
 		for i, j := range cand {
 			cum += float64(prob[j])
-			if cum >= float64(topP) {
+			if cum >= float64(topP)*total {
 				cand = cand[:i+1]
 				break
 			}
 		}
 	}
-	var total float64
+	var kept float64
 	for _, j := range cand {
-		total += float64(prob[j])
+		kept += float64(prob[j])
 	}
-	target := u * total
+	target := u * kept
 	var cum float64
 	for _, j := range cand {
 		cum += float64(prob[j])

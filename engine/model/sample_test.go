@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -323,6 +325,97 @@ func TestConcurrentDecoders(t *testing.T) {
 			if !slices.Equal(got[i][j].Tokens, want[j].Tokens) {
 				t.Fatalf("concurrent decoder %d prompt %d: %v vs %v", i, j, got[i][j].Tokens, want[j].Tokens)
 			}
+		}
+	}
+}
+
+func TestStopPanicIsError(t *testing.T) {
+	m := sampleModel(t)
+	_, err := m.Generate(context.Background(), [][]int32{{1}}, SampleOptions{MaxNewTokens: 3, Stop: func([]int32) bool { panic("boom") }})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("got %v, want the panic as an error", err)
+	}
+}
+
+// refDraw is drawToken by brute force: sort every token, apply top-k, then
+// top-p on the renormalised candidates, then the inverse CDF.
+func refDraw(prob []float32, topK int, topP float32, u float64) int32 {
+	idx := make([]int32, len(prob))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		switch {
+		case prob[a] > prob[b]:
+			return -1
+		case prob[a] < prob[b]:
+			return 1
+		}
+		return int(a - b)
+	})
+	if topK > 0 && topK < len(idx) {
+		idx = idx[:topK]
+	}
+	var total float64
+	for _, j := range idx {
+		total += float64(prob[j])
+	}
+	if topP > 0 && topP < 1 {
+		var cum float64
+		for i, j := range idx {
+			cum += float64(prob[j])
+			if cum >= float64(topP)*total {
+				idx = idx[:i+1]
+				break
+			}
+		}
+	}
+	var kept, cum float64
+	for _, j := range idx {
+		kept += float64(prob[j])
+	}
+	for _, j := range idx {
+		cum += float64(prob[j])
+		if cum > u*kept {
+			return j
+		}
+	}
+	return idx[len(idx)-1]
+}
+
+func TestDrawTokenMatchesBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	V := 2000
+	idx := make([]int32, V)
+	for trial := 0; trial < 20; trial++ {
+		// Peaked logits so most tokens fall below the prefilter threshold.
+		prob := make([]float32, V)
+		var sum float64
+		sharp := 1 + float64(trial%5)*3
+		for i := range prob {
+			p := math.Exp(r.NormFloat64() * sharp)
+			prob[i] = float32(p)
+			sum += p
+		}
+		for i := range prob {
+			prob[i] = float32(float64(prob[i]) / sum)
+		}
+		for _, tc := range []struct {
+			k int
+			p float32
+		}{{0, 0.9}, {0, 0.5}, {0, 0.999}, {20, 0.95}, {50, 0}, {3, 0.6}} {
+			for _, u := range []float64{0, 0.13, 0.5, 0.77, 0.999} {
+				if got, want := drawToken(prob, idx, tc.k, tc.p, u), refDraw(prob, tc.k, tc.p, u); got != want {
+					t.Fatalf("trial %d k=%d p=%g u=%g: got %d want %d", trial, tc.k, tc.p, u, got, want)
+				}
+			}
+		}
+	}
+	// Top-p after top-k uses the renormalised top-k mass (HF order).
+	prob := []float32{0.4, 0.3, 0.2, 0.1}
+	for u := 0.0; u < 1; u += 0.05 {
+		if got := drawToken(prob, make([]int32, 4), 2, 0.5, u); got != 0 {
+			t.Fatalf("top-k=2, top-p=0.5: got token %d at u=%g, want only 0", got, u)
 		}
 	}
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/terse-dev/terse/demo"
+)
+
+// demoOptions are the flags of terse demo.
+type demoOptions struct {
+	Out     string
+	Model   string
+	Quick   bool
+	Only    []string
+	Verbose bool
+	JSON    bool
+	Check   bool
+}
+
+func newDemoCmd() *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo [--out DIR] [--quick] [--only NAME,...] [--model lab-base|DIR]",
+		Short: "Reproduce the paper's findings in the lab and write an HTML report",
+		Long: `demo is terse's main job. Starting from the lab base model, it runs the paper's
+protocol scaled to the lab with fixed seeds: a baseline GRPO run with the
+truncation reward (L_R = L_T, Easy prompts, on-policy) and the runs each finding
+compares against it, every one evaluated across the token-budget ladder. It
+writes into --out one self-contained report.html and results.json (schema
+terse.demo/v1), with a section per finding:
+
+  1 dynamics       two-stage dynamics under truncation reward (L_R = L_T)
+  2 rewards        truncation vs Kimi-1.5 vs Laser vs Laser-D across budgets
+  3 difficulty     Easy-only vs Hard-only vs Full prompts
+  4 rollout-limit  L_R = L_T vs L_R = 4·L_T
+  5 group-size     rollouts per prompt N
+  6 masking        truncation, −I, −L&C, −L&C−S&I, −L&C−L&I
+  7 transfer       trained on one task family, tested on the others
+  8 summary        base vs trained, in the paper's table format
+
+Each finding states whether the lab reproduces the paper's claim, decided by an
+explicit rule from the measured numbers; a finding that does not reproduce is
+reported as such.
+
+The default run takes about 20 minutes on 2 cores with OpenBLAS; --quick (few
+steps, small sets) about 3 minutes, mostly inconclusive by design. Every piece
+of work is cached under --out: rerunning skips finished runs and resumes a
+half-finished one from its last checkpoint; --only runs a subset.`,
+		Example: `  terse demo
+  terse demo --quick --out /tmp/terse-demo && terse demo --check --out /tmp/terse-demo
+  terse demo --only rewards,difficulty
+  terse demo --model runs/my-base --out demo-my-base`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Out == "" {
+				return usagef("demo: --out must not be empty")
+			}
+			for _, name := range o.Only {
+				if !slices.Contains(demo.FindingNames(), name) {
+					return usagef("demo: --only %q: want some of %s", name, strings.Join(demo.FindingNames(), ", "))
+				}
+			}
+			if o.Check {
+				if err := demo.Check(o.Out); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "demo: %s: results.json and report.html are complete and well-formed\n", o.Out)
+				return nil
+			}
+			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
+			defer stop()
+			return runDemo(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Out, "out", "terse-demo", "output directory: report.html, results.json and the cached runs")
+	f.StringVar(&o.Model, "model", demo.LabBase, "base model: lab-base (shipped) or a checkpoint directory")
+	f.BoolVar(&o.Quick, "quick", false, "few steps and small sets (≈3 minutes; the CI smoke run)")
+	f.StringSliceVar(&o.Only, "only", nil, "run only these findings (comma-separated: "+strings.Join(demo.FindingNames(), ", ")+")")
+	f.BoolVar(&o.Verbose, "verbose", false, "also print rl's summary line of every training step")
+	f.BoolVar(&o.JSON, "json", false, "print results.json to stdout instead of the verdict table")
+	f.BoolVar(&o.Check, "check", false, "run nothing: validate the results.json and report.html already in --out (CI runs it after --quick)")
+	return cmd
+}
+
+func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
+	announceBLAS(stderr)
+	policy, tok, err := demo.LoadModel(o.Model)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	p := demo.DefaultProfile()
+	if o.Quick {
+		p = demo.QuickProfile()
+	}
+	opts := demo.Options{Out: o.Out, Model: o.Model, Policy: policy, Tokenizer: tok, Profile: p, Only: o.Only,
+		Progress: stderr, Bar: isTerminal(stderr)}
+	if o.Verbose {
+		opts.Log = stderr
+	}
+	res, err := demo.Run(ctx, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("demo: interrupted (rerun the same command to resume): %w", err)
+		}
+		return fmt.Errorf("demo: %w", err)
+	}
+	if o.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tfinding\treproduced")
+	for _, f := range res.Findings {
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", f.ID, f.Title, f.Verdict.Reproduced)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "report: %s\nresults: %s\n", filepath.Join(o.Out, demo.ReportFile), filepath.Join(o.Out, demo.ResultsFile))
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal), where
+// the progress bar can redraw one line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

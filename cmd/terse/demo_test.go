@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDemoUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--only", "rewards,nosuch"},
+		{"--out", ""},
+	} {
+		cmd := newDemoCmd()
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := runCmd(t, cmd, args...)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: err %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestDemoMissingModel(t *testing.T) {
+	cmd := newDemoCmd()
+	var stderr bytes.Buffer
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&stderr)
+	err := runCmd(t, cmd, "--model", t.TempDir()+"/none", "--out", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "none") {
+		t.Fatalf("err %v, want one naming the model directory", err)
+	}
+	if !strings.Contains(stderr.String(), "matrix multiply") && !strings.Contains(stderr.String(), "OpenBLAS not found") {
+		t.Errorf("no BLAS notice:\n%s", stderr.String())
+	}
+}
+
+func TestDemoCheckEmpty(t *testing.T) {
+	cmd := newDemoCmd()
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := runCmd(t, cmd, "--check", "--out", t.TempDir()); err == nil || !strings.Contains(err.Error(), "results.json") {
+		t.Fatalf("err %v, want one naming results.json", err)
+	}
+}
