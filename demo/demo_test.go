@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,5 +166,52 @@ func TestCheckRejects(t *testing.T) {
 	}
 	if err := Check(t.TempDir()); err == nil {
 		t.Error("an empty directory passed the check")
+	}
+}
+
+// cancelAt cancels a context when a progress line starts with prefix.
+type cancelAt struct {
+	prefix string
+	cancel context.CancelFunc
+}
+
+func (c cancelAt) Write(b []byte) (int, error) {
+	if strings.HasPrefix(string(b), c.prefix) {
+		c.cancel()
+	}
+	return len(b), nil
+}
+
+// TestDemoResumesInterruptedRun interrupts the baseline after step 2 and
+// reruns: the run resumes from its last checkpoint and logs each step once.
+func TestDemoResumesInterruptedRun(t *testing.T) {
+	m, tok := microBase(t)
+	p := tinyProfile()
+	out := t.TempDir()
+	writeEasyHardProfile(t, out, m, p)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := Options{Out: out, Model: "micro", Policy: m, Tokenizer: tok, Profile: p, Only: []string{"dynamics"}, Log: cancelAt{"step 2 ", cancel}}
+	if _, err := Run(ctx, o); err == nil {
+		t.Fatal("cancelled demo returned no error")
+	}
+	if _, err := os.Stat(filepath.Join(out, runsDir, Baseline, resultFile)); err == nil {
+		t.Fatal("an interrupted run was cached as finished")
+	}
+	o.Log = nil
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := res.run(Baseline)
+	if rr == nil || rr.Status != StatusOK {
+		t.Fatalf("baseline after resume: %+v", rr)
+	}
+	var steps []int
+	for _, s := range rr.Steps {
+		steps = append(steps, s.Step)
+	}
+	if want := []int{0, 1, 2, 3}; !slices.Equal(steps, want) {
+		t.Errorf("steps after resume %v, want %v", steps, want)
 	}
 }

@@ -13,7 +13,8 @@
 //   - verdict.go: the claims and the rules that decide them.
 //   - run.go: orchestration, caching and resume (one subdirectory per run),
 //     the progress bar; eval.go: the budget-ladder evaluation.
-//   - results.go: the results.json schema (versioned); html.go: the report.
+//   - results.go: the results.json schema (versioned); html.go and svg.go:
+//     the report; check.go: Check, the CI validation of an output directory.
 //
 // demo imports lab, rl, eval/metrics, grade and engine; only cmd/terse
 // imports it.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/terse-dev/terse/rl"
 )
@@ -67,11 +68,12 @@ func RenderHTML(w io.Writer, r *Results) error {
 		runs.Rows = append(runs.Rows, row)
 	}
 	data := struct {
-		R        *Results
-		Sections []section
-		Runs     table
-		Minutes  string
-	}{r, secs, runs, fmt.Sprintf("%.1f", r.Seconds/60)}
+		R          *Results
+		Sections   []section
+		Runs       table
+		Minutes    string
+		Invocation string
+	}{r, secs, runs, fmt.Sprintf("%.1f", r.WorkSeconds/60), fmtDuration(time.Duration(r.Seconds * float64(time.Second)))}
 	if err := reportTmpl.Execute(w, data); err != nil {
 		return fmt.Errorf("demo: rendering the report: %w", err)
 	}
@@ -286,8 +288,10 @@ details{margin:.5em 0}
 <h1>terse demo: the paper's findings in the lab</h1>
 <p>Base model <b>{{.R.Model}}</b> (weights {{.R.ModelHash}}), matrix multiply <b>{{.R.BLAS}}</b>, profile <b>{{.R.Profile.Name}}</b>:
 {{.R.Profile.Steps}} GRPO steps × {{.R.Profile.PromptsPerStep}} prompts × N = {{.R.Profile.GroupSize}} rollouts, L_T = {{.R.Profile.TargetLen}} tokens,
-trained on the <b>{{.R.Profile.TrainFamily}}</b> family; budgets {{.R.Profile.Budgets}}; Mean@k and Pass@k with k = {{.R.Profile.K}}.
-This report took {{.Minutes}} minutes to produce. Paper: "The Art of Efficient Reasoning: Data, Reward, and Optimization" (arXiv 2602.20945).
+trained on the <b>{{.R.Profile.TrainFamily}}</b> family (rollouts at temperature {{.R.Profile.Temperature}}, learning rate {{.R.Profile.LR}}, seed {{.R.Profile.Seed}});
+budgets {{.R.Profile.Budgets}}; Mean@k and Pass@k with k = {{.R.Profile.K}} (evaluation at temperature 0.6, top-p 0.95, top-k 20, strict mode).
+Easy/Hard split: {{with .R.Difficulty}}{{.Easy}} Easy and {{.Hard}} Hard of {{.Prompts}} training prompts (pass rate over {{.K}} base rollouts above {{.Threshold}}){{end}}.
+The experiments took {{.Minutes}} minutes of wall time (this invocation {{.Invocation}}, the rest cached). Paper: "The Art of Efficient Reasoning: Data, Reward, and Optimization" (arXiv 2602.20945).
 Each verdict is computed from the numbers by the rule printed under it; a finding that does not reproduce is reported as such.</p>
 {{range .R.Notes}}<p><b>Note:</b> {{.}}</p>{{end}}
 <h2>Verdicts</h2>

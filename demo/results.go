@@ -33,6 +33,7 @@ const (
 //	blas          the matrix-multiply backend that ran it
 //	profile       the sizing (Profile)
 //	seconds       wall time of the invocation that wrote the file
+//	work_seconds  wall time of the base ladder and all runs, cached or not
 //	difficulty    the Easy/Hard profile of the training prompts
 //	base          the base model's budget ladder (RunResult without steps)
 //	runs          every trained run: overrides, step logs, dynamics, ladder
@@ -42,17 +43,20 @@ const (
 // Pass@k (unbiased, k = profile.k), truncation rate and mean length in
 // tokens (capped at the budget), in strict mode (eval/metrics).
 type Results struct {
-	Schema     string          `json:"schema"`
-	Model      string          `json:"model"`
-	ModelHash  string          `json:"model_hash"`
-	BLAS       string          `json:"blas"`
-	Profile    Profile         `json:"profile"`
-	Seconds    float64         `json:"seconds"`
-	Difficulty *Difficulty     `json:"difficulty,omitempty"`
-	Base       *RunResult      `json:"base,omitempty"`
-	Runs       []RunResult     `json:"runs"`
-	Findings   []FindingResult `json:"findings"`
-	Notes      []string        `json:"notes,omitempty"`
+	Schema    string  `json:"schema"`
+	Model     string  `json:"model"`
+	ModelHash string  `json:"model_hash"`
+	BLAS      string  `json:"blas"`
+	Profile   Profile `json:"profile"`
+	Seconds   float64 `json:"seconds"`
+	// WorkSeconds sums the wall time of the base ladder and every run,
+	// including work cached by earlier invocations.
+	WorkSeconds float64         `json:"work_seconds"`
+	Difficulty  *Difficulty     `json:"difficulty,omitempty"`
+	Base        *RunResult      `json:"base,omitempty"`
+	Runs        []RunResult     `json:"runs"`
+	Findings    []FindingResult `json:"findings"`
+	Notes       []string        `json:"notes,omitempty"`
 }
 
 // Difficulty summarises the Easy/Hard profile (PAPER.md §3): the base

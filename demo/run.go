@@ -161,11 +161,17 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		v.Numbers = cleanNumbers(v.Numbers)
 		res.Findings = append(res.Findings, FindingResult{ID: f.ID, Name: f.Name, Title: f.Title, Runs: f.Runs, Verdict: v})
 	}
+	res.Notes = append(res.Notes, fmt.Sprintf("Findings 2 and 6 compare reward shapes under the paper's unified protocol, L_R = %d·L_T = %d (run %s is their truncation reference): with L_R = L_T no finished rollout is longer than L_T, so Laser and −L&C would coincide with truncation by construction.",
+		p.LongLimit, p.LongLimit*p.TargetLen, Unified))
 	if strings.HasPrefix(res.BLAS, "go") {
 		res.Notes = append(res.Notes, "ran on the pure-Go matrix multiply (OpenBLAS not found): correct but several times slower; install libopenblas-dev")
 	}
 	d.prog.finish()
 	res.Seconds = time.Since(t0).Seconds()
+	res.WorkSeconds = base.Seconds
+	for _, rr := range res.Runs {
+		res.WorkSeconds += rr.Seconds
+	}
 	if err := writeJSON(filepath.Join(o.Out, ResultsFile), res); err != nil {
 		return nil, err
 	}
