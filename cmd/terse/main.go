@@ -41,6 +41,7 @@ GRPO trainer that reproduce the paper's findings on a CPU.`,
 	})
 	cmds := []*cobra.Command{
 		newGradeCmd(),
+		newExportCmd(),
 		newTrainCmd(), newDemoCmd(),
 		newDynamicsCmd(),
 		newEvalCmd(), newMetricsCmd(), newReportCmd(),

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,8 @@ import (
 	"github.com/terse-dev/terse/bench"
 	"github.com/terse-dev/terse/data"
 	"github.com/terse-dev/terse/engine/checkpoint"
+	"github.com/terse-dev/terse/engine/model"
+	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/run"
 	"github.com/terse-dev/terse/eval/sampler"
@@ -111,7 +114,7 @@ the template defaults to "{question}" and --rollout-limit to 1024.`,
 	f.StringVar(&o.Fields.Solution, "solution-field", "", "problem file: worked solution field (optional)")
 	f.IntVar(&o.Limit, "limit", 0, "use only the first N problems of each input (0 = all)")
 	f.StringArrayVar(&o.Endpoints, "endpoint", []string{"http://127.0.0.1:8000"}, "OpenAI-compatible server base URL (repeatable: requests go to the least-loaded endpoint)")
-	f.StringVar(&o.Checkpoint, "checkpoint", "", "sample in-process from this terse/HF checkpoint directory instead of a server")
+	f.StringVar(&o.Checkpoint, "checkpoint", "", "sample in-process from this terse/HF checkpoint directory, or a shipped lab model by name (lab-base), instead of a server")
 	f.StringVar(&o.APIKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key sent as a Bearer token (unset = none)")
 	f.StringVar(&o.Sampling.Model, "model", "", "model name sent to the server (required with --endpoint; with --checkpoint it defaults to the directory's absolute path, which keys the cache)")
 	f.StringVar(&o.Sampling.API, "api", o.Sampling.API, `"chat" (/v1/chat/completions) or "completions" (/v1/completions, raw prompt)`)
@@ -190,12 +193,15 @@ func runProfile(cmd *cobra.Command, o profileOptions, templateSet, limitSet bool
 	}
 	var client run.Sampler
 	if o.Checkpoint != "" {
-		m, tok, err := checkpoint.Load(o.Checkpoint)
+		m, tok, err := loadProfileCheckpoint(o.Checkpoint)
 		if err != nil {
 			return fmt.Errorf("profile: %w", err)
 		}
 		if tok == nil {
 			return fmt.Errorf("profile: checkpoint %s has no tokenizer.json", o.Checkpoint)
+		}
+		if o.Sampling.Model == "" && slices.Contains(lab.ModelNames(), o.Checkpoint) && !isDir(o.Checkpoint) {
+			o.Sampling.Model = o.Checkpoint
 		}
 		if o.Sampling.Model == "" {
 			abs, err := filepath.Abs(o.Checkpoint)
@@ -286,4 +292,20 @@ func loadProfileInput(spec string, fields bench.FieldMap) (ps []bench.Problem, i
 		ps, err = loadBenchmark(spec)
 	}
 	return ps, false, err
+}
+
+// loadProfileCheckpoint loads --checkpoint: a checkpoint directory, or the
+// name of a shipped lab model (lab.ModelNames, e.g. lab-base) when no
+// directory of that name exists.
+func loadProfileCheckpoint(spec string) (*model.Model, tokenizer.Tokenizer, error) {
+	if !isDir(spec) && slices.Contains(lab.ModelNames(), spec) {
+		return lab.LoadModel(spec)
+	}
+	return checkpoint.Load(spec)
+}
+
+// isDir reports whether path names an existing directory.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }

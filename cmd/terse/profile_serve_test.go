@@ -121,25 +121,36 @@ func TestProfileThroughServe(t *testing.T) {
 // TestLabBaseEasyResampled is the lab check of the difficulty split with a
 // real trained model: profile a lab training split through terse serve,
 // select Easy and Hard, and sample both sets again with another seed. The
-// Easy set must have the higher pass rate on fresh rollouts. It needs the
-// lab base model: TERSE_LAB_BASE=<checkpoint dir> (terse lab train-base
-// --out DIR); TERSE_LAB_PROMPTS sets the split size [300].
+// Easy set must have the higher pass rate on fresh rollouts. It uses the
+// shipped lab base model (lab.LoadModel("lab-base")); TERSE_LAB_BASE=<checkpoint
+// dir> tests another one instead, and TERSE_LAB_PROMPTS sets the split size
+// [labBaseProfilePrompts].
 func TestLabBaseEasyResampled(t *testing.T) {
-	dir := os.Getenv("TERSE_LAB_BASE")
-	if dir == "" {
-		t.Skip("TERSE_LAB_BASE not set (a lab base checkpoint directory)")
+	if testing.Short() {
+		t.Skip("samples 8 rollouts per prompt from the lab base model")
 	}
-	m, tok, err := checkpoint.Load(dir)
+	var (
+		m   *model.Model
+		tok tokenizer.Tokenizer
+		err error
+	)
+	if dir := os.Getenv("TERSE_LAB_BASE"); dir != "" {
+		m, tok, err = checkpoint.Load(dir)
+	} else {
+		m, tok, err = lab.LoadModel("lab-base")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 300
+	n := labBaseProfilePrompts
 	if s := os.Getenv("TERSE_LAB_PROMPTS"); s != "" {
-		fmt.Sscan(s, &n)
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			t.Fatalf("TERSE_LAB_PROMPTS=%q: %v", s, err)
+		}
 	}
 	url := serveModel(t, m, tok)
 	prof := t.TempDir()
-	args := []string{"--model", "lab-base", "--endpoint", url, "-n", "8", "--rollout-limit", "1024", "--quiet", "--json", "--concurrency", "64"}
+	args := []string{"--model", "lab-base", "--endpoint", url, "-n", "8", "--rollout-limit", "512", "--quiet", "--json", "--concurrency", "64"}
 	out, _, err := runCLI(t, append([]string{"profile", "--input", fmt.Sprintf("lab-train:all:%d:7", n), "--out", prof}, args...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +159,7 @@ func TestLabBaseEasyResampled(t *testing.T) {
 	t.Logf("profile: %d prompts, mean pass rate %.3f, Easy %d, Hard %d, never %d, all %d",
 		full.Prompts, full.MeanPassRate, full.Easy, full.Hard, full.NeverSolved, full.AllSolved)
 	if full.Easy < 10 || full.Hard < 10 {
-		t.Skipf("the base model's split is too lopsided to compare (%d Easy, %d Hard)", full.Easy, full.Hard)
+		t.Fatalf("the base model's split is too lopsided to compare (%d Easy, %d Hard)", full.Easy, full.Hard)
 	}
 	again := func(flag string) data.Summary {
 		path := filepath.Join(t.TempDir(), flag+".jsonl")
@@ -166,5 +177,25 @@ func TestLabBaseEasyResampled(t *testing.T) {
 	t.Logf("fresh rollouts (seed 1000): Easy %d prompts pass rate %.3f, Hard %d prompts %.3f", e.Prompts, e.MeanPassRate, h.Prompts, h.MeanPassRate)
 	if e.MeanPassRate <= h.MeanPassRate {
 		t.Errorf("Easy set's fresh pass rate %.3f ≤ Hard set's %.3f", e.MeanPassRate, h.MeanPassRate)
+	}
+}
+
+// labBaseProfilePrompts is TestLabBaseEasyResampled's default split size:
+// enough prompts for ≥ 10 Easy and ≥ 10 Hard with the shipped lab base.
+const labBaseProfilePrompts = 120
+
+// TestProfileCheckpointLabName checks that --checkpoint accepts a shipped lab
+// model by name and that an unknown name is still an error.
+func TestProfileCheckpointLabName(t *testing.T) {
+	out, _, err := runCLI(t, "profile", "--input", "lab-train:add:4:3", "--checkpoint", "lab-base", "-n", "2",
+		"--rollout-limit", "300", "--quiet", "--json", "--out", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := readSummary(t, out); s.Prompts != 4 {
+		t.Errorf("profiled %d prompts, want 4", s.Prompts)
+	}
+	if _, _, err := runCLI(t, "profile", "--input", "lab-train:add:4:3", "--checkpoint", "no-such-lab-model", "--quiet", "--out", t.TempDir()); err == nil {
+		t.Error("--checkpoint no-such-lab-model: no error")
 	}
 }

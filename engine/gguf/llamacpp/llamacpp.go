@@ -144,6 +144,63 @@ static int32_t terse_logits(void *model, const int32_t *tokens, int32_t n, int32
 	terse_llama.free(ctx);
 	return rc;
 }
+
+// terse_generate_greedy decodes n_seq copies of prompt[0..n_prompt) as
+// sequences 0..n_seq-1 of one context (one KV stream per sequence, F32 K/V, flash
+// attention off), then n_new greedy steps, each one llama_decode of n_seq
+// tokens. Generated ids go to out (n_seq×n_new, row per sequence). It returns
+// 0 on success, -1 when the context fails, -2 when logits are missing, else
+// llama_decode's code.
+static int32_t terse_generate_greedy(void *model, const int32_t *prompt, int32_t n_prompt, int32_t n_seq, int32_t n_new, int32_t threads, int32_t n_vocab, int32_t *out) {
+	struct terse_context_params cp = terse_llama.context_default_params();
+	uint32_t n_ctx = (uint32_t)n_seq * (uint32_t)(n_prompt + n_new);
+	uint32_t nb = (uint32_t)n_seq * (uint32_t)n_prompt;
+	if (nb < (uint32_t)n_seq) nb = n_seq;
+	cp.n_ctx = n_ctx; cp.n_batch = nb; cp.n_ubatch = nb;
+	cp.n_seq_max = n_seq; cp.kv_unified = 0; // one KV stream per sequence: attention spans only its own cells
+	if (threads > 0) { cp.n_threads = threads; cp.n_threads_batch = threads; }
+	cp.type_k = 0; cp.type_v = 0;
+	cp.flash_attn_type = 0;
+	void *ctx = terse_llama.init_from_model(model, cp);
+	if (!ctx) return -1;
+	int32_t cap = (int32_t)nb;
+	int32_t *tok = malloc(sizeof(int32_t) * cap);
+	int32_t *pos = malloc(sizeof(int32_t) * cap);
+	int32_t *nsid = malloc(sizeof(int32_t) * cap);
+	int32_t **sid = malloc(sizeof(int32_t *) * cap);
+	int32_t *sidv = malloc(sizeof(int32_t) * cap);
+	int8_t *want = malloc(cap);
+	int32_t *last = malloc(sizeof(int32_t) * n_seq); // batch index holding each sequence's logits
+	int32_t n = 0;
+	for (int32_t s = 0; s < n_seq; s++) {
+		for (int32_t i = 0; i < n_prompt; i++, n++) {
+			tok[n] = prompt[i]; pos[n] = i; nsid[n] = 1; sidv[n] = s; sid[n] = &sidv[n];
+			want[n] = i == n_prompt - 1;
+		}
+		last[s] = n - 1;
+	}
+	struct terse_batch b = {0};
+	b.token = tok; b.pos = pos; b.n_seq_id = nsid; b.seq_id = sid; b.logits = want;
+	b.n_tokens = n;
+	int32_t rc = terse_llama.decode(ctx, b);
+	for (int32_t step = 0; rc == 0 && step < n_new; step++) {
+		for (int32_t s = 0; s < n_seq; s++) {
+			float *l = terse_llama.get_logits_ith(ctx, last[s]);
+			if (!l) { rc = -2; break; }
+			int32_t best = 0;
+			for (int32_t v = 1; v < n_vocab; v++) if (l[v] > l[best]) best = v;
+			out[(size_t)s * n_new + step] = best;
+			tok[s] = best; pos[s] = n_prompt + step; nsid[s] = 1; sidv[s] = s; sid[s] = &sidv[s]; want[s] = 1;
+			last[s] = s;
+		}
+		if (rc != 0 || step == n_new - 1) break;
+		b.n_tokens = n_seq;
+		rc = terse_llama.decode(ctx, b);
+	}
+	free(tok); free(pos); free(nsid); free(sid); free(sidv); free(want); free(last);
+	terse_llama.free(ctx);
+	return rc;
+}
 */
 import "C"
 
@@ -307,6 +364,35 @@ func (m *Model) Logits(tokens []int32, threads int) ([][]float32, error) {
 	out := make([][]float32, T)
 	for i := range out {
 		out[i] = flat[i*m.NVocab : (i+1)*m.NVocab : (i+1)*m.NVocab]
+	}
+	return out, nil
+}
+
+// GenerateGreedy decodes nSeq copies of prompt as separate sequences of one
+// llama.cpp context (one KV stream per sequence, F32 K/V, flash attention off) and
+// greedily generates nNew tokens for each, one llama_decode of nSeq tokens
+// per step; argmax runs in C over each sequence's logits. It returns the
+// generated ids, (nSeq, nNew). threads ≤ 0 keeps llama.cpp's default.
+func (m *Model) GenerateGreedy(prompt []int32, nSeq, nNew, threads int) ([][]int32, error) {
+	if len(prompt) == 0 {
+		return nil, errors.New("llamacpp: empty prompt")
+	}
+	if nSeq <= 0 || nNew <= 0 {
+		return nil, fmt.Errorf("llamacpp: nSeq=%d and nNew=%d must be > 0", nSeq, nNew)
+	}
+	for i, t := range prompt {
+		if t < 0 || int(t) >= m.NVocab {
+			return nil, fmt.Errorf("llamacpp: token %d at position %d outside [0,%d)", t, i, m.NVocab)
+		}
+	}
+	flat := make([]int32, nSeq*nNew)
+	rc := C.terse_generate_greedy(m.ptr, (*C.int32_t)(unsafe.Pointer(&prompt[0])), C.int32_t(len(prompt)), C.int32_t(nSeq), C.int32_t(nNew), C.int32_t(threads), C.int32_t(m.NVocab), (*C.int32_t)(unsafe.Pointer(&flat[0])))
+	if rc != 0 {
+		return nil, fmt.Errorf("llamacpp: batched greedy generation of %d×%d tokens failed (code %d)", nSeq, nNew, int32(rc))
+	}
+	out := make([][]int32, nSeq)
+	for i := range out {
+		out[i] = flat[i*nNew : (i+1)*nNew : (i+1)*nNew]
 	}
 	return out, nil
 }

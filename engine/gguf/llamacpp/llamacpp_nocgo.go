@@ -22,3 +22,8 @@ func (m *Model) Logits(tokens []int32, threads int) ([][]float32, error) { retur
 
 // Tokenize fails: the binding needs cgo.
 func (m *Model) Tokenize(text string, parseSpecial bool) ([]int32, error) { return nil, ErrNoCgo }
+
+// GenerateGreedy fails: the binding needs cgo.
+func (m *Model) GenerateGreedy(prompt []int32, nSeq, nNew, threads int) ([][]int32, error) {
+	return nil, ErrNoCgo
+}
