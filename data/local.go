@@ -110,9 +110,16 @@ func (l *Local) loop() {
 	d := l.m.NewDecoder()
 	active := map[*model.Sequence]*localReq{}
 	admit := func(r *localReq) {
+		// Prompt plus completion fit in the context, as in terse serve and
+		// vLLM (max_model_len), so both give the same rollouts.
+		maxNew := min(r.req.MaxTokens, l.m.Config.MaxPositionEmbeddings-len(r.ids))
+		if maxNew < 1 {
+			r.out <- localResult{err: fmt.Errorf("data: local sampler: prompt of %d tokens leaves no room in the %d-token context", len(r.ids), l.m.Config.MaxPositionEmbeddings)}
+			return
+		}
 		opts := model.SampleOptions{
 			Temperature: float32(r.req.Temperature), TopP: float32(r.req.TopP), TopK: max(r.req.TopK, 0),
-			Seed: uint64(r.req.Seed), MaxNewTokens: r.req.MaxTokens, StopTokens: l.stop,
+			Seed: uint64(r.req.Seed), MaxNewTokens: maxNew, StopTokens: l.stop,
 		}
 		s, err := d.Add(r.ids, opts)
 		if err != nil {

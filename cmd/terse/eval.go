@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,12 +17,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/terse-dev/terse/bench"
+	"github.com/terse-dev/terse/data"
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/metrics"
 	"github.com/terse-dev/terse/eval/report"
 	"github.com/terse-dev/terse/eval/run"
 	"github.com/terse-dev/terse/eval/sampler"
 	"github.com/terse-dev/terse/grade"
+	"github.com/terse-dev/terse/lab"
 )
 
 // evalOptions holds the flags of `terse eval`.
@@ -29,6 +32,8 @@ type evalOptions struct {
 	Bench        []string      // --bench
 	Limit        int           // --limit
 	Endpoints    []string      // --endpoint
+	Local        string        // --local: sample in-process from a checkpoint dir or a lab model name
+	templateSet  bool          // --template or --template-file was given
 	APIKeyEnv    string        // --api-key-env
 	Sampling     eval.Sampling // --model, --api, --system, --template, --prefill, --temperature, --top-p, --top-k, --seed
 	TemplateFile string        // --template-file
@@ -77,6 +82,7 @@ reasoning_content, or from the text up to </think>; with a prefill ending in
 Only the answer after the thinking is graded.
 
 Benchmarks: ` + strings.Join(bench.Names(), ", ") + `, gsm8k (from $` + dataDirEnv + `),
+the lab benchmarks ` + strings.Join(lab.BenchmarkNames(), ", ") + `,
 or the path of a JSON/JSONL/Parquet problem file.`,
 		Example: `  terse eval --bench aime25 --model Qwen/Qwen3-0.6B --endpoint http://127.0.0.1:8000 -k 8 --out runs/base
   terse eval --bench math500 --bench aime25 --model m --endpoint http://h1:8000 --endpoint http://h2:8000 \
@@ -84,12 +90,14 @@ or the path of a JSON/JSONL/Parquet problem file.`,
   terse eval --bench aime25 --model m --max-tokens 8192 --out runs/base   # answered from the 32k run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.templateSet = cmd.Flags().Changed("template") || cmd.Flags().Changed("template-file")
 			return runEval(cmd, o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&o.Bench, "bench", nil, "benchmark name or problem file (repeatable or comma-separated)")
 	f.IntVar(&o.Limit, "limit", 0, "use only the first N problems of each benchmark (0 = all)")
+	f.StringVar(&o.Local, "local", "", "sample in-process with terse's engine from this checkpoint directory or shipped lab model (lab-base) instead of a server; same rollouts as terse serve with the same seeds; --model defaults to it; a lab model defaults --template to '{question}'")
 	f.StringArrayVar(&o.Endpoints, "endpoint", []string{"http://127.0.0.1:8000"}, "server base URL (repeatable: requests go to the least-loaded endpoint)")
 	f.StringVar(&o.APIKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key sent as a Bearer token (unset = none)")
 	f.StringVar(&o.Sampling.Model, "model", "", "model name sent to the server (required)")
@@ -125,8 +133,8 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	switch {
 	case len(o.Bench) == 0:
 		return usagef("eval: give at least one --bench")
-	case o.Sampling.Model == "":
-		return usagef("eval: --model is required")
+	case o.Sampling.Model == "" && o.Local == "":
+		return usagef("eval: --model is required (or --local)")
 	case o.Samples < 1:
 		return usagef("eval: --samples must be at least 1, got %d", o.Samples)
 	case o.MaxTokens < 1:
@@ -142,6 +150,28 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 			return usagef("eval: --template-file: %v", err)
 		}
 		o.Sampling.PromptTemplate = string(b)
+	}
+	var local *data.Local
+	if o.Local != "" {
+		m, tok, err := loadProfileCheckpoint(o.Local)
+		if err != nil {
+			return fmt.Errorf("eval: --local: %w", err)
+		}
+		if tok == nil {
+			return fmt.Errorf("eval: --local: checkpoint %s has no tokenizer.json", o.Local)
+		}
+		isLabModel := slices.Contains(lab.ModelNames(), o.Local) && !isDir(o.Local)
+		if o.Sampling.Model == "" {
+			o.Sampling.Model = o.Local
+		}
+		if isLabModel && !o.templateSet {
+			// The lab models see the bare question (lab.FormatPrompt); their
+			// alphabet has no upper-case letters for the default template.
+			o.Sampling.PromptTemplate = "{question}"
+			fmt.Fprintln(cmd.ErrOrStderr(), "eval: lab model: prompt template '{question}'")
+		}
+		local = data.NewLocal(m, tok, o.Concurrency)
+		defer local.Close()
 	}
 	if err := o.Sampling.Validate(); err != nil {
 		return usagef("%v", err)
@@ -181,6 +211,9 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 		OutDir:  o.Out,
 		Metrics: metrics.Options{Budgets: budgets, K: o.PassK, Bootstrap: o.Bootstrap, Seed: uint64(o.Sampling.Seed)},
 		Warnf:   func(format string, args ...any) { fmt.Fprintf(stderr, "terse: warning: "+format+"\n", args...) },
+	}
+	if local != nil {
+		cfg.Options.Client = local
 	}
 	sum, res, err := run.Eval(ctx, cfg)
 	if !o.Quiet {
