@@ -219,12 +219,16 @@ func TestLlamaCppQwen3Vocab(t *testing.T) {
 	}
 }
 
-// TestLlamaCppCheckpoint compares a saved checkpoint (e.g. a model the lab
-// trained) with llama.cpp when TERSE_LLAMACPP_CHECKPOINT names its directory.
+// shippedLabBase is the trained lab base model as it lies in the
+// repository (read as files: engine must not import lab).
+const shippedLabBase = "../../lab/models/lab-base"
+
+// TestLlamaCppCheckpoint compares a trained checkpoint with llama.cpp: the
+// shipped lab base model, or the directory TERSE_LLAMACPP_CHECKPOINT names.
 func TestLlamaCppCheckpoint(t *testing.T) {
 	dir := os.Getenv("TERSE_LLAMACPP_CHECKPOINT")
 	if dir == "" {
-		t.Skip("set TERSE_LLAMACPP_CHECKPOINT=<checkpoint dir> to compare a trained model with llama.cpp")
+		dir = shippedLabBase
 	}
 	lib, err := llamacpp.Open(llamaLibDir(t), os.Getenv("TERSE_LLAMACPP_VERBOSE") != "")
 	if err != nil {
