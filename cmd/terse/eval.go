@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -153,18 +152,14 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	}
 	var local *data.Local
 	if o.Local != "" {
-		m, tok, err := loadProfileCheckpoint(o.Local)
+		m, tok, err := loadModel(o.Local)
 		if err != nil {
 			return fmt.Errorf("eval: --local: %w", err)
 		}
-		if tok == nil {
-			return fmt.Errorf("eval: --local: checkpoint %s has no tokenizer.json", o.Local)
-		}
-		isLabModel := slices.Contains(lab.ModelNames(), o.Local) && !isDir(o.Local)
 		if o.Sampling.Model == "" {
 			o.Sampling.Model = o.Local
 		}
-		if isLabModel && !o.templateSet {
+		if isBuiltinModel(o.Local) && !o.templateSet {
 			// The lab models see the bare question (lab.FormatPrompt); their
 			// alphabet has no upper-case letters for the default template.
 			o.Sampling.PromptTemplate = "{question}"

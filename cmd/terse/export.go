@@ -10,8 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/terse-dev/terse/engine/checkpoint"
-	"github.com/terse-dev/terse/engine/model"
-	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/lab"
 )
 
@@ -55,25 +53,8 @@ func newExportGGUFCmd() *cobra.Command {
 	return cmd
 }
 
-// loadExportModel loads a built-in lab model by name, or an HF checkpoint directory.
-func loadExportModel(name string) (*model.Model, tokenizer.Tokenizer, error) {
-	if slices.Contains(lab.ModelNames(), name) {
-		if _, err := os.Stat(name); err != nil {
-			return lab.LoadModel(name)
-		}
-	}
-	m, tok, err := checkpoint.Load(name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loading model %s: %w", name, err)
-	}
-	if tok == nil {
-		return nil, nil, fmt.Errorf("loading model %s: no tokenizer files in the checkpoint", name)
-	}
-	return m, tok, nil
-}
-
 func runExportGGUF(w io.Writer, o exportGGUFOptions) error {
-	m, tok, err := loadExportModel(o.Model)
+	m, tok, err := loadModel(o.Model)
 	if err != nil {
 		return fmt.Errorf("export gguf: %w", err)
 	}
@@ -135,7 +116,7 @@ func runExportHF(w io.Writer, o exportHFOptions) error {
 			return nil
 		}
 	}
-	m, tok, err := loadExportModel(o.Model)
+	m, tok, err := loadModel(o.Model)
 	if err != nil {
 		return fmt.Errorf("export hf: %w", err)
 	}

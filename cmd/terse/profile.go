@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,9 +16,6 @@ import (
 
 	"github.com/terse-dev/terse/bench"
 	"github.com/terse-dev/terse/data"
-	"github.com/terse-dev/terse/engine/checkpoint"
-	"github.com/terse-dev/terse/engine/model"
-	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/run"
 	"github.com/terse-dev/terse/eval/sampler"
@@ -193,14 +189,11 @@ func runProfile(cmd *cobra.Command, o profileOptions, templateSet, limitSet bool
 	}
 	var client run.Sampler
 	if o.Checkpoint != "" {
-		m, tok, err := loadProfileCheckpoint(o.Checkpoint)
+		m, tok, err := loadModel(o.Checkpoint)
 		if err != nil {
 			return fmt.Errorf("profile: %w", err)
 		}
-		if tok == nil {
-			return fmt.Errorf("profile: checkpoint %s has no tokenizer.json", o.Checkpoint)
-		}
-		if o.Sampling.Model == "" && slices.Contains(lab.ModelNames(), o.Checkpoint) && !isDir(o.Checkpoint) {
+		if o.Sampling.Model == "" && isBuiltinModel(o.Checkpoint) {
 			o.Sampling.Model = o.Checkpoint
 		}
 		if o.Sampling.Model == "" {
@@ -292,20 +285,4 @@ func loadProfileInput(spec string, fields bench.FieldMap) (ps []bench.Problem, i
 		ps, err = loadBenchmark(spec)
 	}
 	return ps, false, err
-}
-
-// loadProfileCheckpoint loads --checkpoint: a checkpoint directory, or the
-// name of a shipped lab model (lab.ModelNames, e.g. lab-base) when no
-// directory of that name exists.
-func loadProfileCheckpoint(spec string) (*model.Model, tokenizer.Tokenizer, error) {
-	if !isDir(spec) && slices.Contains(lab.ModelNames(), spec) {
-		return lab.LoadModel(spec)
-	}
-	return checkpoint.Load(spec)
-}
-
-// isDir reports whether path names an existing directory.
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
 }

@@ -14,9 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/terse-dev/terse/engine/checkpoint"
-	"github.com/terse-dev/terse/engine/model"
-	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/lab"
 	"github.com/terse-dev/terse/serve"
 )
@@ -132,12 +129,9 @@ func runServe(ctx context.Context, o serveOptions) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
-	m, tok, err := serveLoad(o.Model)
+	m, tok, err := loadModel(o.Model)
 	if err != nil {
 		return fmt.Errorf("serve: --model: %w", err)
-	}
-	if tok == nil {
-		return fmt.Errorf("serve: --model %s: no tokenizer.json in the checkpoint", o.Model)
 	}
 	c := m.Config
 	logger.Info("model loaded", "dir", o.Model, "layers", c.NumHiddenLayers, "hidden", c.HiddenSize,
@@ -161,15 +155,6 @@ func runServe(ctx context.Context, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return srv.ListenAndServe(ctx)
-}
-
-// serveLoad loads a checkpoint directory or, when no such path exists, a
-// model built into the binary (lab-base).
-func serveLoad(name string) (*model.Model, tokenizer.Tokenizer, error) {
-	if _, err := os.Stat(name); err != nil && slices.Contains(lab.ModelNames(), name) {
-		return lab.LoadModel(name)
-	}
-	return checkpoint.Load(name)
 }
 
 // serveBaseName is the directory's base name ("terse" for "/" or ".").
