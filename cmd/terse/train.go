@@ -13,6 +13,7 @@ import (
 	"github.com/terse-dev/terse/bench"
 	"github.com/terse-dev/terse/demo"
 	"github.com/terse-dev/terse/engine/blas"
+	"github.com/terse-dev/terse/engine/kernel"
 	"github.com/terse-dev/terse/lab"
 	"github.com/terse-dev/terse/rl"
 )
@@ -178,8 +179,8 @@ func firstPerLevel(ps []bench.Problem, n int) []bench.Problem {
 	return out
 }
 
-// announceBLAS says which matrix multiply runs, and warns when it is the
-// slower pure-Go one.
+// announceBLAS says which matrix multiply and which vector kernels run, and
+// warns when the matrix multiply is the slower pure-Go one.
 func announceBLAS(w io.Writer) {
 	s, err := blas.Default()
 	switch {
@@ -188,6 +189,6 @@ func announceBLAS(w io.Writer) {
 	case strings.HasPrefix(s.Name(), "go"):
 		fmt.Fprintf(w, "terse: OpenBLAS not found: running on the pure-Go matrix multiply (%s), several times slower; install libopenblas-dev for speed\n", s.Name())
 	default:
-		fmt.Fprintf(w, "terse: matrix multiply: %s\n", s.Name())
+		fmt.Fprintf(w, "terse: matrix multiply: %s; vector kernels: %s\n", s.Name(), kernel.Name())
 	}
 }

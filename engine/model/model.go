@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/terse-dev/terse/engine/blas"
+	"github.com/terse-dev/terse/engine/kernel"
 )
 
 // Params views a parameter slab (or the gradient slab, same layout) as the
@@ -237,20 +238,23 @@ func embeddingBackward(demb, dout []float32, tokens []int32, N, C int) {
 
 // rmsnormForward: out (R,C) = inp·rstd·w, rstd (R) = 1/√(mean(inp²)+ε); inp (R,C), w (C).
 func rmsnormForward(out, rstd, inp, w []float32, R, C int, eps float32) {
-	parallelFor(R, C, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			x, o := inp[r*C:(r+1)*C], out[r*C:(r+1)*C]
-			var ss float32
-			for _, v := range x {
-				ss += v * v
-			}
-			s := float32(1 / math.Sqrt(float64(ss/float32(C)+eps)))
-			rstd[r] = s
-			for i, v := range x {
-				o[i] = v * s * w[i]
-			}
+	parallelFor(R, C, func(lo, hi int) { rmsnormRows(out, rstd, inp, w, lo, hi, C, eps) })
+}
+
+// rmsnormRows is rmsnormForward on rows [lo,hi), single-threaded.
+func rmsnormRows(out, rstd, inp, w []float32, lo, hi, C int, eps float32) {
+	for r := lo; r < hi; r++ {
+		x, o := inp[r*C:(r+1)*C], out[r*C:(r+1)*C]
+		var ss float32
+		for _, v := range x {
+			ss += v * v
 		}
-	})
+		s := float32(1 / math.Sqrt(float64(ss/float32(C)+eps)))
+		rstd[r] = s
+		for i, v := range x {
+			o[i] = v * s * w[i]
+		}
+	}
 }
 
 // rmsnormBackward, with x̂ = inp·rstd and g = dout·w:
@@ -307,23 +311,26 @@ func ropeBackward(dx []float32, pos []int32, cos, sin []float32, R, nh, D int) {
 }
 
 func rope(x []float32, pos []int32, cos, sin []float32, R, nh, D int, sign float32) {
+	parallelFor(R, nh*D, func(lo, hi int) { ropeRows(x, pos, cos, sin, lo, hi, nh, D, sign) })
+}
+
+// ropeRows rotates rows [lo,hi) of x (R, nh, D) by sign·angle, single-threaded.
+func ropeRows(x []float32, pos []int32, cos, sin []float32, lo, hi, nh, D int, sign float32) {
 	half := D / 2
-	parallelFor(R, nh*D, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			p := int(pos[r])
-			cs, sn := cos[p*half:(p+1)*half], sin[p*half:(p+1)*half]
-			for h := 0; h < nh; h++ {
-				v := x[(r*nh+h)*D : (r*nh+h+1)*D]
-				x1, x2 := v[:half], v[half:]
-				for i := range x1 {
-					c, s := cs[i], sign*sn[i]
-					a, b := x1[i], x2[i]
-					x1[i] = a*c - b*s
-					x2[i] = b*c + a*s
-				}
+	for r := lo; r < hi; r++ {
+		p := int(pos[r])
+		cs, sn := cos[p*half:(p+1)*half], sin[p*half:(p+1)*half]
+		for h := 0; h < nh; h++ {
+			v := x[(r*nh+h)*D : (r*nh+h+1)*D]
+			x1, x2 := v[:half], v[half:]
+			for i := range x1 {
+				c, s := cs[i], sign*sn[i]
+				a, b := x1[i], x2[i]
+				x1[i] = a*c - b*s
+				x2[i] = b*c + a*s
 			}
 		}
-	})
+	}
 }
 
 // attnBlock is the query-block height of attention: block [t0,t1) only
@@ -380,7 +387,7 @@ func softmaxCausalRow(row, mask []float32, t int) {
 	var sum float32
 	if mask == nil {
 		for s, v := range r {
-			e := expf(v - mx)
+			e := kernel.Exp(v - mx)
 			r[s] = e
 			sum += e
 		}
@@ -388,7 +395,7 @@ func softmaxCausalRow(row, mask []float32, t int) {
 		for s, v := range r {
 			e := float32(0)
 			if mask[s] != 0 {
-				e = expf(v - mx)
+				e = kernel.Exp(v - mx)
 			}
 			r[s] = e
 			sum += e
@@ -453,16 +460,15 @@ func (m *Model) attentionBackward(dq, dk, dv, datt, dout, att, q, k, v []float32
 // swigluForward: out (n) = silu(gate)·up with silu(x) = x·σ(x); sig (n), if
 // non-nil, keeps σ(gate) for the backward pass.
 func swigluForward(out, sig, gate, up []float32, n int) {
-	parallelFor(n, 8, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			g := gate[i]
-			s := 1 / (1 + expf(-g)) // σ(g); written out so expf inlines
-			if sig != nil {
-				sig[i] = s
-			}
-			out[i] = g * s * up[i]
-		}
-	})
+	parallelFor(n, 8, func(lo, hi int) { swiglu(out, sig, gate, up, lo, hi) })
+}
+
+// swiglu is swigluForward on elements [lo,hi), single-threaded.
+func swiglu(out, sig, gate, up []float32, lo, hi int) {
+	if sig != nil {
+		sig = sig[lo:hi]
+	}
+	kernel.SwiGLU(out[lo:hi], sig, gate[lo:hi], up[lo:hi])
 }
 
 // swigluBackward, with s = σ(g) from the forward pass:
@@ -487,7 +493,7 @@ func logpRow(z []float32, y int32, probs []float32) (logp, ent float32) {
 	}
 	var sum, sumPZ float64
 	for j, v := range z {
-		e := float64(expf(v - mx))
+		e := float64(kernel.Exp(v - mx))
 		sum += e
 		sumPZ += e * float64(v-mx)
 		if probs != nil {

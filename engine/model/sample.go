@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/terse-dev/terse/engine/kernel"
 )
 
 // SampleOptions control one sequence's decoding. Sampling order follows HF
@@ -88,6 +90,8 @@ type Decoder struct {
 	x, ln, y     []float32   // (R,C), (R,C), (R,H·D)
 	q, k, v      []float32   // (R,H·D), (R,KVH·D), (R,KVH·D)
 	rstd         []float32   // (R·H)
+	groups       []int       // row groups of this step (see rowGroups)
+	oneGroup     bool        // tests: never split a step into row groups
 	gate, up     []float32   // (R,F)
 	pos          []int32     // (R)
 	maxScores    int         // largest feed·cache of one sequence this step
@@ -233,27 +237,24 @@ func (d *Decoder) Step(ctx context.Context) ([]*Sequence, error) {
 			copy(d.x[r*C:(r+1)*C], m.Params.Embed[int(t)*C:(int(t)+1)*C])
 		}
 	}
-	for l, p := range m.Params.Layers {
-		rmsnormForward(d.ln, d.rstd, d.x, p.AttnNorm, R, C, eps)
-		m.linearForward(d.q, d.ln, p.Wq, R, C, HD, 0)
-		m.linearForward(d.k, d.ln, p.Wk, R, C, KD, 0)
-		m.linearForward(d.v, d.ln, p.Wv, R, C, KD, 0)
-		rmsnormForward(d.q, d.rstd, d.q, p.QNorm, R*H, D, eps)
-		rmsnormForward(d.k, d.rstd, d.k, p.KNorm, R*KVH, D, eps)
-		ropeForward(d.q, d.pos, m.ropeCos, m.ropeSin, R, H, D)
-		ropeForward(d.k, d.pos, m.ropeCos, m.ropeSin, R, KVH, D)
-		for i, s := range d.batch {
-			r0, r1 := d.rowStart[i], d.rowStart[i+1]
-			s.k[l] = append(s.k[l][:s.n*KD], d.k[r0*KD:r1*KD]...)
-			s.v[l] = append(s.v[l][:s.n*KD], d.v[r0*KD:r1*KD]...)
+	var g []int
+	if !d.oneGroup {
+		if g = rowGroups(d.groups, d.rowStart, runtime.GOMAXPROCS(0)); g != nil {
+			d.groups = g
 		}
-		d.decodeAttention(l)
-		m.linearForward(d.x, d.y, p.Wo, R, HD, C, 1) // x += y·Woᵀ
-		rmsnormForward(d.ln, d.rstd, d.x, p.MLPNorm, R, C, eps)
-		m.linearForward(d.gate, d.ln, p.Wgate, R, C, F, 0)
-		m.linearForward(d.up, d.ln, p.Wup, R, C, F, 0)
-		swigluForward(d.gate, nil, d.gate, d.up, R*F)
-		m.linearForward(d.x, d.gate, p.Wdown, R, F, C, 1) // x += act·Wdownᵀ
+	}
+	if g != nil {
+		// One fork for the whole forward: each worker runs every layer on
+		// its own sequences' rows, single-threaded (rows never interact
+		// outside their sequence's attention).
+		var wg sync.WaitGroup
+		for w := 1; w < len(g)-1; w++ {
+			wg.Go(func() { d.forward(g[w], g[w+1], w, stepKernels{m: m}) })
+		}
+		d.forward(g[0], g[1], 0, stepKernels{m: m})
+		wg.Wait()
+	} else {
+		d.forward(0, S, 0, stepKernels{m: m, par: true})
 	}
 	// Sequences whose pending tokens are all fed sample from their last row.
 	d.ready = d.ready[:0]
@@ -292,25 +293,139 @@ func (d *Decoder) Step(ctx context.Context) ([]*Sequence, error) {
 	return finished, nil
 }
 
-// decodeAttention computes y (R,H·D) from each sequence's cache, one task
-// per (sequence, KV head). For each query head, with the sequence's np new
-// rows at positions n0..n0+np−1 and its cache of n = n0+np keys,
+// forward runs every layer on the rows of sequences d.batch[s0:s1] (rows
+// d.rowStart[s0]..d.rowStart[s1]): their embeddings in d.x become final
+// hidden states, and their keys and values join the sequences' caches. w
+// picks the worker scratch of a single-threaded call.
+func (d *Decoder) forward(s0, s1, w int, k stepKernels) {
+	m, c := d.m, d.m.Config
+	C, F, H, KVH, D := c.HiddenSize, c.IntermediateSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
+	HD, KD, eps := H*D, KVH*D, float32(c.RMSNormEps)
+	r0, r1 := d.rowStart[s0], d.rowStart[s1]
+	R := r1 - r0
+	x, ln, y := d.x[r0*C:r1*C], d.ln[r0*C:r1*C], d.y[r0*HD:r1*HD]
+	q, kk, v := d.q[r0*HD:r1*HD], d.k[r0*KD:r1*KD], d.v[r0*KD:r1*KD]
+	gate, up, rstd, pos := d.gate[r0*F:r1*F], d.up[r0*F:r1*F], d.rstd[r0*H:r1*H], d.pos[r0:r1]
+	for l, p := range m.Params.Layers {
+		k.rmsnorm(ln, rstd, x, p.AttnNorm, R, C, eps)
+		k.linear(q, ln, p.Wq, R, C, HD, 0)
+		k.linear(kk, ln, p.Wk, R, C, KD, 0)
+		k.linear(v, ln, p.Wv, R, C, KD, 0)
+		k.rmsnorm(q, rstd, q, p.QNorm, R*H, D, eps)
+		k.rmsnorm(kk, rstd, kk, p.KNorm, R*KVH, D, eps)
+		k.rope(q, pos, R, H, D)
+		k.rope(kk, pos, R, KVH, D)
+		for i, s := range d.batch[s0:s1] {
+			a, b := d.rowStart[s0+i], d.rowStart[s0+i+1]
+			s.k[l] = append(s.k[l][:s.n*KD], d.k[a*KD:b*KD]...)
+			s.v[l] = append(s.v[l][:s.n*KD], d.v[a*KD:b*KD]...)
+		}
+		d.decodeAttention(l, s0, s1, w, k.par)
+		k.linear(x, y, p.Wo, R, HD, C, 1) // x += y·Woᵀ
+		k.rmsnorm(ln, rstd, x, p.MLPNorm, R, C, eps)
+		k.linear(gate, ln, p.Wgate, R, C, F, 0)
+		k.linear(up, ln, p.Wup, R, C, F, 0)
+		k.swiglu(gate, gate, up, R*F)
+		k.linear(x, gate, p.Wdown, R, F, C, 1) // x += act·Wdownᵀ
+	}
+}
+
+// rowGroups splits a step's S sequences, whose rows start at rowStart
+// (S+1 entries, R = rowStart[S] rows in all), into P contiguous groups of
+// about R/P rows each for Step's one-fork forward, returned as sequence
+// boundaries g[0]=0 < … < g[P]=S (appended to dst[:0]). It returns nil when
+// a split is not worth it (one worker, fewer than P sequences, under
+// minGroupRows rows each) or too uneven (a group over 25% above R/P, as
+// with one long prompt): the step then runs as one group with each GEMM
+// split across goroutines.
+func rowGroups(dst, rowStart []int, P int) []int {
+	S := len(rowStart) - 1
+	R := rowStart[S]
+	if P <= 1 || S < P || R < minGroupRows*P {
+		return nil
+	}
+	g := append(dst[:0], 0)
+	largest, start := 0, 0
+	for i := 1; i < S && len(g) < P; i++ {
+		// Cut before sequence i once the group has reached its share.
+		if rowStart[i]*P >= R*len(g) {
+			largest = max(largest, rowStart[i]-start)
+			start = rowStart[i]
+			g = append(g, i)
+		}
+	}
+	largest = max(largest, R-start)
+	g = append(g, S)
+	if len(g) != P+1 || 4*largest > 5*((R+P-1)/P) {
+		return nil
+	}
+	return g
+}
+
+// minGroupRows is the fewest rows per worker for which Step forks once per
+// step instead of splitting each GEMM.
+const minGroupRows = 4
+
+// stepKernels are the kernels of one forward call of a Step: over the whole
+// batch (par: GEMMs split across goroutines, loops in parallel) or inside
+// one row group's goroutine (everything single-threaded).
+type stepKernels struct {
+	m   *Model
+	par bool
+}
+
+func (k stepKernels) linear(out, inp, w []float32, R, IC, OC int, beta float32) {
+	if k.par {
+		k.m.linearForward(out, inp, w, R, IC, OC, beta)
+		return
+	}
+	k.m.blas1.Sgemm(false, true, R, OC, IC, 1, inp, IC, w, IC, beta, out, OC)
+}
+
+func (k stepKernels) rmsnorm(out, rstd, inp, w []float32, R, C int, eps float32) {
+	if k.par {
+		rmsnormForward(out, rstd, inp, w, R, C, eps)
+		return
+	}
+	rmsnormRows(out, rstd, inp, w, 0, R, C, eps)
+}
+
+func (k stepKernels) rope(x []float32, pos []int32, R, nh, D int) {
+	if k.par {
+		ropeForward(x, pos, k.m.ropeCos, k.m.ropeSin, R, nh, D)
+		return
+	}
+	ropeRows(x, pos, k.m.ropeCos, k.m.ropeSin, 0, R, nh, D, 1)
+}
+
+func (k stepKernels) swiglu(out, gate, up []float32, n int) {
+	if k.par {
+		swigluForward(out, nil, gate, up, n)
+		return
+	}
+	swiglu(out, nil, gate, up, 0, n)
+}
+
+// decodeAttention computes the rows of y (R,H·D) of sequences
+// d.batch[s0:s1] from their caches at layer l, one task per (sequence, KV
+// head): in parallel over tasks when par, else on worker w's scratch. For
+// each query head, with the sequence's np new rows at positions n0..n0+np−1
+// and its cache of n = n0+np keys,
 //
 //	S = q·Kᵀ/√D (np×n), P = causal softmax (row j sees keys ≤ n0+j), y = P·V.
 //
-// Both products are single-threaded GEMMs, so a prefill costs two GEMMs per
-// head instead of a quadratic Go loop. When decoding (np = 1) the KV head's G
-// query heads form one G×D matrix and share one GEMM pair (measured to cost
-// less CPU than Go loops).
-func (d *Decoder) decodeAttention(l int) {
+// A prefill (np > 1) costs two single-threaded GEMMs per head instead of a
+// quadratic Go loop. When decoding (np = 1) the KV head's G query heads
+// are one G×D matrix and kernel.Attend does all three steps in one call
+// (small GEMMs there cost more in call overhead than in arithmetic).
+func (d *Decoder) decodeAttention(l, s0, s1, w int, par bool) {
 	c := d.m.Config
 	H, KVH, D := c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
 	HD, KD, G := H*D, KVH*D, H/KVH
-	S := len(d.batch)
 	scale := float32(1 / math.Sqrt(float64(D)))
-	parallelForW(S*KVH, 4*G*D*d.maxScores, func(w, lo, hi int) {
+	tasks := func(w, lo, hi int) {
 		for task := lo; task < hi; task++ {
-			i, kvh := task/KVH, task%KVH
+			i, kvh := s0+task/KVH, task%KVH
 			s := d.batch[i]
 			np, n0, r0 := d.feed[i], s.n, d.rowStart[i]
 			n := n0 + np
@@ -320,12 +435,7 @@ func (d *Decoder) decodeAttention(l int) {
 				// Decoding: the G query heads of this KV head are contiguous
 				// in q's row, so they form one G×D matrix: one GEMM pair.
 				qo := r0*HD + kvh*G*D
-				sc := d.workerScores[w][:G*n]
-				d.m.blas1.Sgemm(false, true, G, n, D, scale, d.q[qo:], D, kc, KD, 0, sc, n)
-				for g := 0; g < G; g++ {
-					softmaxPrefix(sc[g*n:(g+1)*n], n)
-				}
-				d.m.blas1.Sgemm(false, false, G, D, n, 1, sc, n, vc, KD, 0, d.y[qo:], D)
+				kernel.Attend(d.y[qo:qo+G*D], d.q[qo:qo+G*D], G, D, kc, vc, KD, n, scale, d.workerScores[w])
 				continue
 			}
 			sc := d.workerScores[w][:np*n]
@@ -337,7 +447,12 @@ func (d *Decoder) decodeAttention(l int) {
 				d.m.blas1.Sgemm(false, false, np, D, n, 1, sc, n, vc, KD, 0, d.y[r0*HD+h*D:], HD)
 			}
 		}
-	})
+	}
+	if n := (s1 - s0) * KVH; par {
+		parallelForW(n, 4*G*D*d.maxScores, tasks)
+	} else {
+		tasks(w, 0, n)
+	}
 }
 
 // softmaxPrefix turns row[:k] into probabilities and zeroes row[k:].
@@ -348,7 +463,7 @@ func softmaxPrefix(row []float32, k int) {
 	}
 	var sum float32
 	for j, v := range row[:k] {
-		e := expf(v - mx)
+		e := kernel.Exp(v - mx)
 		row[j] = e
 		sum += e
 	}
@@ -410,7 +525,7 @@ func (s *Sequence) sampleNext(z []float32, idx []int32, prob []float32, maxPos i
 	var sum, sumPZ float64
 	for j, v := range z {
 		a := (v - mx) * inv
-		e := float64(expf(a))
+		e := float64(kernel.Exp(a))
 		prob[j] = float32(e)
 		sum += e
 		sumPZ += e * float64(a)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -417,5 +418,85 @@ func TestDrawTokenMatchesBruteForce(t *testing.T) {
 		if got := drawToken(prob, make([]int32, 4), 2, 0.5, u); got != 0 {
 			t.Fatalf("top-k=2, top-p=0.5: got token %d at u=%g, want only 0", got, u)
 		}
+	}
+}
+
+func TestRowGroups(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		rowStart []int
+		P        int
+		want     []int // nil: no split
+	}{
+		{"decode 8 seqs, 2 workers", []int{0, 1, 2, 3, 4, 5, 6, 7, 8}, 2, []int{0, 4, 8}},
+		{"decode 9 seqs, 2 workers", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 2, []int{0, 5, 9}},
+		{"decode 12 seqs, 3 workers", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 3, []int{0, 4, 8, 12}},
+		{"one worker", []int{0, 1, 2, 3, 4, 5, 6, 7, 8}, 1, nil},
+		{"fewer seqs than workers", []int{0, 40}, 2, nil},
+		{"too few rows", []int{0, 1, 2, 3}, 2, nil},
+		{"equal prompts", []int{0, 10, 20, 30, 40}, 2, []int{0, 2, 4}},
+		{"one long prompt among short", []int{0, 100, 101, 102, 103}, 2, nil},
+		{"mild imbalance kept", []int{0, 3, 6, 9, 12, 15, 18, 21}, 2, []int{0, 4, 7}},
+	} {
+		got := rowGroups(nil, c.rowStart, c.P)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: rowGroups(%v, P=%d) = %v, want %v", c.name, c.rowStart, c.P, got, c.want)
+		}
+	}
+}
+
+// TestRowGroupsMatchWholeBatch: a batch decoded with one fork per step (rows
+// split into groups, single-threaded kernels) yields the tokens, log-probs
+// and entropies of the same batch run as one group with split GEMMs.
+func TestRowGroupsMatchWholeBatch(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	m := sampleModel(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	var prompts [][]int32
+	for range 13 {
+		p := make([]int32, 1+r.IntN(6))
+		for j := range p {
+			p[j] = int32(r.IntN(m.Config.VocabSize))
+		}
+		prompts = append(prompts, p)
+	}
+	run := func(oneGroup bool) []*Sequence {
+		d := m.NewDecoder()
+		d.oneGroup = oneGroup
+		var seqs []*Sequence
+		for i, p := range prompts {
+			s, err := d.Add(p, SampleOptions{Temperature: 1, Seed: uint64(i), MaxNewTokens: 24})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seqs = append(seqs, s)
+		}
+		grouped := 0
+		for d.Len() > 0 {
+			if _, err := d.Step(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if !oneGroup && d.groups != nil && len(d.groups) == 4 {
+				grouped++
+			}
+		}
+		if !oneGroup && grouped == 0 {
+			t.Fatal("no step ran in row groups")
+		}
+		return seqs
+	}
+	whole, grouped := run(true), run(false)
+	var maxDiff float64
+	for i := range whole {
+		if !slices.Equal(whole[i].Tokens, grouped[i].Tokens) {
+			t.Fatalf("seq %d: whole batch %v, row groups %v", i, whole[i].Tokens, grouped[i].Tokens)
+		}
+		for j := range whole[i].Logp {
+			maxDiff = max(maxDiff, math.Abs(float64(whole[i].Logp[j]-grouped[i].Logp[j])), math.Abs(float64(whole[i].Entropy[j]-grouped[i].Entropy[j])))
+		}
+	}
+	t.Logf("max |Δ logp|, |Δ entropy| between row groups and whole batch: %.2e", maxDiff)
+	if maxDiff > 1e-5 {
+		t.Fatalf("row groups change log-probs by %g", maxDiff)
 	}
 }
