@@ -591,6 +591,7 @@ func decodeOlympiad(name string, data []byte) ([]Problem, error) {
 		return nil, err
 	}
 	out := make([]Problem, 0, len(recs))
+	notes := olympiadNotes()
 	for i, r := range recs {
 		raw, err := answerOf(r.Answer)
 		if err != nil {
@@ -632,9 +633,25 @@ func decodeOlympiad(name string, data []byte) ([]Problem, error) {
 		if len(r.Solution) > 1 {
 			meta["alt_solutions"] = r.Solution[1:]
 		}
+		if n, ok := notes[i]; ok {
+			meta["known_issue"] = n
+		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// olympiadNotes lists, by record index, OlympiadBench solutions whose
+// stated answer is not the gold value although both are right: the
+// solution answers in general form first (terse grade --self-check shows
+// them). Gold and solution are kept.
+func olympiadNotes() map[int]string {
+	return map[int]string{
+		78:  "general answer first: the solution proves the answer n for sets of n cards and never writes n = 100",
+		449: "general answer first: \"the answer is min{-m,-n}\", then m = 7, n = 8 give -8",
+		507: "general answer first: \"the answer is therefore (T+1)T^4-(T+1)T\", then T = 10 gives 109890",
+		667: "general answer first: \"the final answer is\" a formula in A and B, then A = B = 9 give 79/128",
+	}
 }
 
 // tolerance parses OlympiadBench's "error" field: null, a number, or a

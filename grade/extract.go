@@ -241,6 +241,7 @@ func findAfterPhrase(phrases ...string) func(string) (string, bool, Reason) {
 		}
 		rest := strings.TrimLeft(text[best+blen:], " \t:*")
 		rest = strings.TrimPrefix(rest, "is")
+		rest = trimFiller(rest) // "the answer is thus $6\sqrt2-2$"
 		// math right after the phrase may span lines (display math)
 		if t := strings.TrimLeft(rest, " \t\n:*"); startsMath(t) {
 			if m, ok := firstMath(t); ok {
@@ -253,8 +254,11 @@ func findAfterPhrase(phrases ...string) func(string) (string, bool, Reason) {
 		if i := strings.Index(asciiLower(rest), " i hope"); i >= 0 {
 			rest = rest[:i]
 		}
-		// "Final Answer: The volume of $V$ is 120." → "120."
+		// "Final Answer: The volume of $V$ is 120." → "120." The answer is in
+		// the phrase's own sentence: "… is impossible" three sentences on is
+		// another claim.
 		if t := strings.TrimSpace(rest); !startsMath(t) {
+			t = firstSentence(t)
 			if i := strings.LastIndex(t, " is "); i >= 0 {
 				rest = t[i+len(" is "):]
 				if j := strings.Index(rest, ". "); j >= 0 && !strings.ContainsAny(rest[:j], "$\\") {
@@ -280,6 +284,36 @@ func findAfterPhrase(phrases ...string) func(string) (string, bool, Reason) {
 		}
 		return cut(rest), true, ""
 	}
+}
+
+// fillers are connective words that may sit between "answer is" and the
+// answer itself.
+var fillers = [...]string{"thus", "therefore", "hence", "then", "so", "simply", "just", "clearly", "indeed"}
+
+// trimFiller drops one leading filler word (and a comma after it) from s.
+func trimFiller(s string) string {
+	t := strings.TrimLeft(s, " \t")
+	for _, f := range fillers {
+		if len(t) > len(f) && strings.EqualFold(t[:len(f)], f) && strings.ContainsRune(" \t,", rune(t[len(f)])) {
+			return strings.TrimLeft(t[len(f):], " \t,")
+		}
+	}
+	return s
+}
+
+// firstSentence returns s up to its first ". " outside math.
+func firstSentence(s string) string {
+	m := maskDollars(s)
+	inMath := false
+	for i := 0; i+1 < len(m); i++ {
+		switch {
+		case m[i] == '$':
+			inMath = !inMath
+		case m[i] == '.' && m[i+1] == ' ' && !inMath:
+			return s[:i+1]
+		}
+	}
+	return s
 }
 
 // startsMath reports whether s starts with a math delimiter.

@@ -489,6 +489,9 @@ func TestExtract(t *testing.T) {
 		{"box with dollar", "\\boxed{\\$36}", "\\$36", ""},
 		{"answer is in a sentence", "So the answer is 12 because we doubled it.", "12", ""},
 		{"answer is short", "So the answer is 12 cm.", "12 cm", ""},
+		{"answer is thus", "With $s=6$ the answer is thus $6 \\sqrt{2}-2$. It remains to check that the other case is impossible. Applying the theorem gives nothing.", "6 \\sqrt{2}-2", ""},
+		{"answer is therefore plain", "So the answer is therefore 8.", "8", ""},
+		{"is-clause only in the answer's sentence", "The answer: the area of $R$ is 12. The other case is impossible. Done.", "12", ""},
 		{"final answer display", "Final answer:\n$$\n\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}\n$$", "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", ""},
 	} {
 		t.Run(r.name, func(t *testing.T) {

@@ -98,3 +98,30 @@ func LoadModel(name string) (*model.Model, tokenizer.Tokenizer, error) {
 	}
 	return m, tok, nil
 }
+
+// IsModelName reports whether spec names a built-in model (ModelNames)
+// rather than a directory: an existing directory of that name wins.
+func IsModelName(spec string) bool {
+	if !slices.Contains(ModelNames(), spec) {
+		return false
+	}
+	st, err := os.Stat(spec)
+	return err != nil || !st.IsDir()
+}
+
+// Load loads the model a --model style argument names: a built-in model
+// (IsModelName), or a checkpoint directory in the Hugging Face layout
+// (engine/checkpoint), which must carry its tokenizer.
+func Load(spec string) (*model.Model, tokenizer.Tokenizer, error) {
+	if IsModelName(spec) {
+		return LoadModel(spec)
+	}
+	m, tok, err := checkpoint.Load(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tok == nil {
+		return nil, nil, fmt.Errorf("lab: checkpoint %s has no tokenizer.json", spec)
+	}
+	return m, tok, nil
+}

@@ -103,3 +103,37 @@ func TestWriteModel(t *testing.T) {
 		t.Error("ModelFS(lab-nope) reported ok")
 	}
 }
+
+// TestLoad: a built-in name loads the shipped model unless a directory of
+// that name exists; a checkpoint directory loads with its tokenizer, and one
+// without a tokenizer is refused.
+func TestLoad(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if !lab.IsModelName(lab.BaseModel) || lab.IsModelName("./"+lab.BaseModel) || lab.IsModelName("lab-nope") {
+		t.Fatal("IsModelName: wrong answer for the built-in name or a path")
+	}
+	m, tok, err := lab.Load(lab.BaseModel)
+	if err != nil || tok == nil {
+		t.Fatalf("Load(%s): %v", lab.BaseModel, err)
+	}
+	// A directory named like the built-in model wins; here it holds a copy.
+	if err := lab.WriteModel(lab.BaseModel, lab.BaseModel); err != nil {
+		t.Fatal(err)
+	}
+	if lab.IsModelName(lab.BaseModel) {
+		t.Error("IsModelName true although ./lab-base is a directory")
+	}
+	m2, _, err := lab.Load(lab.BaseModel)
+	if err != nil || !slices.Equal(m.Slab(), m2.Slab()) {
+		t.Fatalf("Load of the directory: %v", err)
+	}
+	if err := os.Remove(filepath.Join(lab.BaseModel, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lab.Load(lab.BaseModel); err == nil || !strings.Contains(err.Error(), "tokenizer") {
+		t.Errorf("checkpoint without tokenizer: %v", err)
+	}
+	if _, _, err := lab.Load("no-such-dir"); err == nil {
+		t.Error("missing directory: no error")
+	}
+}

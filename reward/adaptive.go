@@ -1,6 +1,8 @@
 package reward
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -92,6 +94,43 @@ func (a *AdaptiveTarget) Update() {
 		return
 	}
 	a.target = max(1, int(math.Round(percentile(all, a.percentile))))
+}
+
+// adaptiveState is AdaptiveTarget's state in a checkpoint.
+type adaptiveState struct {
+	Target int     `json:"target"` // L_T in force
+	Past   [][]int `json:"past"`   // correct lengths of the last ≤ window closed steps, oldest first
+}
+
+// MarshalState returns {"target": L_T, "past": [[lengths], ...]}. Lengths
+// observed in a step not yet closed by Update are not included.
+func (a *AdaptiveTarget) MarshalState() ([]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	past := a.past
+	if past == nil {
+		past = [][]int{}
+	}
+	return json.Marshal(adaptiveState{Target: a.target, Past: past})
+}
+
+// UnmarshalState restores MarshalState's output and clears the current
+// step's observations.
+func (a *AdaptiveTarget) UnmarshalState(data []byte) error {
+	var st adaptiveState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return fmt.Errorf("reward: adaptive state: %w", err)
+	}
+	if st.Target < 1 {
+		return fmt.Errorf("reward: adaptive state: target %d < 1", st.Target)
+	}
+	if len(st.Past) > a.window {
+		return fmt.Errorf("reward: adaptive state: %d past steps, window is %d", len(st.Past), a.window)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.target, a.past, a.cur = st.Target, st.Past, nil
+	return nil
 }
 
 // percentile returns the p-quantile of xs (non-empty) by linear

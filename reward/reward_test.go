@@ -233,6 +233,29 @@ func TestAdaptiveTarget(t *testing.T) {
 		t.Errorf("window 2: L_T = %d, want 880", got)
 	}
 	var _ Stateful = b
+
+	// A copy restored from b's state continues exactly as b does.
+	st, err := b.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewAdaptiveTarget(4096, 0.9, 2)
+	if err := r.UnmarshalState(st); err != nil {
+		t.Fatalf("UnmarshalState(%s): %v", st, err)
+	}
+	for _, a := range []*AdaptiveTarget{b, r} {
+		a.Observe(Group{c(50), c(60)})
+		a.Update()
+	}
+	// Window now {1000} ∪ {50, 60}: h = 1.8 → 60 + 0.8·940 = 812.
+	if b.TargetLen() != 812 || r.TargetLen() != 812 {
+		t.Errorf("after restore: L_T = %d (original %d), want 812", r.TargetLen(), b.TargetLen())
+	}
+	for _, bad := range []string{`{"target":0,"past":[]}`, `{"target":5,"past":[[1],[2],[3]]}`, `not json`} {
+		if err := NewAdaptiveTarget(4096, 0.9, 2).UnmarshalState([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalState(%s) accepted", bad)
+		}
+	}
 }
 
 func TestParse(t *testing.T) {

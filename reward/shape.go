@@ -70,6 +70,13 @@ type Stateful interface {
 	Observe(g Group)
 	// Update closes the current step and recomputes the parameters.
 	Update()
+	// MarshalState returns the parameters and history that Observe and
+	// Update have built (JSON), for a training checkpoint; call it between
+	// steps, after Update.
+	MarshalState() ([]byte, error)
+	// UnmarshalState restores what MarshalState returned, so that a resumed
+	// run rewards as the uninterrupted one would.
+	UnmarshalState(data []byte) error
 }
 
 // GroupRelative reports whether s compares rollouts within a group, so that

@@ -46,6 +46,7 @@ type StepLog struct {
 	PosRewardDensity float64     `json:"pos_reward_density"` // share of unmasked rollouts with reward > 0
 	PosGroupDensity  float64     `json:"pos_group_density"`  // share of groups with at least one such rollout
 	MaskedRate       float64     `json:"masked_rate"`        // share of rollouts masked out of the update
+	TargetLen        float64     `json:"target_len"`         // L_T in force for this step's rewards, when the shape moves it (adaptive)
 	Entropy          float64     `json:"entropy"`            // token-mean policy entropy (nats)
 	KL               float64     `json:"kl"`                 // token-mean KL to the initial (reference) policy
 	ClipFrac         float64     `json:"clip_frac"`          // share of loss tokens clipped (Stats.ClipFrac)
@@ -242,6 +243,7 @@ var Columns = []Column{
 	{"pos_reward_density", []string{"pos_reward_density"}},
 	{"pos_group_density", []string{"pos_group_density"}},
 	{"masked_rate", []string{"masked_rate"}},
+	{"target_len", []string{"target_len"}},
 	{"entropy", []string{"entropy", "actor/entropy", "policy_entropy", "actor/entropy_loss"}},
 	{"kl", []string{"kl", "actor/kl_loss", "critic/kl", "kl_div", "kl_loss"}},
 	{"clip_frac", []string{"clip_frac", "actor/pg_clipfrac", "clip_ratio", "clipfrac"}},

@@ -105,9 +105,10 @@ type rollout struct {
 // step; a "step 0" record holds the initial evaluation), and checkpoints
 // every Run.CheckpointEvery steps and at the end.
 //
-// Every random choice derives from Run.Seed and the step number, so a run
-// resumed from a checkpoint repeats the uninterrupted run. Not restored on
-// resume: the state of a Stateful reward shape (adaptive target).
+// Every random choice derives from Run.Seed and the step number, and a
+// checkpoint holds the policy, the optimizer and the state of a Stateful
+// reward shape (adaptive target), so a run resumed from a checkpoint
+// repeats the uninterrupted run.
 func Train(ctx context.Context, in TrainInputs) (*TrainResult, error) {
 	t, err := newTrainer(in)
 	if err != nil {
@@ -178,7 +179,7 @@ func clone(m *model.Model) (*model.Model, error) {
 }
 
 func (t *trainer) run(ctx context.Context) (*TrainResult, error) {
-	start := 0
+	start, haveStep0 := 0, false
 	logPath := filepath.Join(t.dir, StepsFile)
 	if t.in.Resume {
 		step, err := t.restore()
@@ -186,9 +187,13 @@ func (t *trainer) run(ctx context.Context) (*TrainResult, error) {
 			return nil, err
 		}
 		start = step
-		if err := truncateSteps(logPath, step); err != nil {
+		kept, err := truncateSteps(logPath, step)
+		if err != nil {
 			return nil, err
 		}
+		// Resumed before the first checkpoint: the step-0 evaluation, when
+		// already logged, is kept rather than logged twice.
+		haveStep0 = start == 0 && kept > 0
 	} else if st, err := os.Stat(logPath); err == nil && st.Size() > 0 {
 		return nil, fmt.Errorf("rl: train: %s already holds a run; resume it or choose another run.out", logPath)
 	}
@@ -203,7 +208,7 @@ func (t *trainer) run(ctx context.Context) (*TrainResult, error) {
 		return nil, err
 	}
 	res := &TrainResult{Dir: t.dir}
-	if start == 0 && t.evalDue(0) {
+	if start == 0 && !haveStep0 && t.evalDue(0) {
 		s := NewStepLog(0)
 		if s.Eval, err = t.evaluate(ctx, 0); err != nil {
 			return res, err
@@ -425,6 +430,9 @@ func (t *trainer) step(ctx context.Context, step int) (StepLog, error) {
 	}
 
 	// Grade and reward.
+	if a, ok := t.shape.(interface{ TargetLen() int }); ok {
+		s.TargetLen = float64(a.TargetLen())
+	}
 	groups := make([]reward.Group, len(ps))
 	outcomes := make([][]reward.Outcome, len(ps))
 	for i, p := range ps {
@@ -685,8 +693,9 @@ func (t *trainer) evaluate(ctx context.Context, step int) ([]EvalPoint, error) {
 
 // trainerState is trainer.json inside a checkpoint.
 type trainerState struct {
-	Step          int `json:"step"`
-	OptimizerStep int `json:"optimizer_step"`
+	Step          int             `json:"step"`
+	OptimizerStep int             `json:"optimizer_step"`
+	RewardState   json.RawMessage `json:"reward_state,omitempty"` // a reward.Stateful shape's MarshalState
 }
 
 const optimMagic = "TERSEOPT"
@@ -697,11 +706,13 @@ func stepDir(dir string, step int) string {
 
 // save writes checkpoints/step-NNNNNN: the policy (checkpoint.Save), the
 // AdamW moments (optim.bin: magic, version 1, optimizer step, count, then M
-// and V as little-endian float32) and trainer.json, written last so that a
-// directory without it is incomplete.
+// and V as little-endian float32) and trainer.json (step, optimizer step,
+// reward-shape state), written last so that a directory without it is
+// incomplete.
 func (t *trainer) save(step int) error {
 	dir := stepDir(t.dir, step)
-	if err := checkpoint.Save(dir, t.policy, t.in.Tokenizer); err != nil {
+	err := checkpoint.Save(dir, t.policy, t.in.Tokenizer)
+	if err != nil {
 		return fmt.Errorf("rl: checkpoint step %d: %w", step, err)
 	}
 	var b bytes.Buffer
@@ -714,7 +725,16 @@ func (t *trainer) save(step int) error {
 	if err := writeAtomic(filepath.Join(dir, optimFile), b.Bytes()); err != nil {
 		return err
 	}
-	js, _ := json.Marshal(trainerState{Step: step, OptimizerStep: t.opt.Step})
+	ts := trainerState{Step: step, OptimizerStep: t.opt.Step}
+	if st, ok := t.shape.(reward.Stateful); ok {
+		if ts.RewardState, err = st.MarshalState(); err != nil {
+			return fmt.Errorf("rl: checkpoint step %d: %w", step, err)
+		}
+	}
+	js, err := json.Marshal(ts)
+	if err != nil {
+		return fmt.Errorf("rl: checkpoint step %d: %w", step, err)
+	}
 	return writeAtomic(filepath.Join(dir, trainerFile), js)
 }
 
@@ -784,19 +804,28 @@ func (t *trainer) restore() (int, error) {
 	if err := t.opt.Restore(int(ostep), mom, vel); err != nil {
 		return 0, fmt.Errorf("rl: resume: %w", err)
 	}
+	if sh, ok := t.shape.(reward.Stateful); ok {
+		if len(st.RewardState) == 0 {
+			return 0, fmt.Errorf("rl: resume: %s/%s: no reward_state for the stateful reward shape %s", dir, trainerFile, t.shape)
+		}
+		if err := sh.UnmarshalState(st.RewardState); err != nil {
+			return 0, fmt.Errorf("rl: resume: %s/%s: %w", dir, trainerFile, err)
+		}
+	}
 	return st.Step, nil
 }
 
 // truncateSteps drops the records after step from a run's steps.jsonl (the
-// steps a resumed run will redo).
-func truncateSteps(path string, step int) error {
+// steps a resumed run will redo) and returns how many it kept.
+func truncateSteps(path string, step int) (int, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return fmt.Errorf("rl: resume: %w", err)
+		return 0, fmt.Errorf("rl: resume: %w", err)
 	}
+	kept := 0
 	var keep bytes.Buffer
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -810,18 +839,19 @@ func truncateSteps(path string, step int) error {
 		var s struct{ Step *int }
 		if err := json.Unmarshal(line, &s); err != nil || s.Step == nil {
 			f.Close()
-			return fmt.Errorf("rl: resume: %s:%d: not a step record", path, ln)
+			return 0, fmt.Errorf("rl: resume: %s:%d: not a step record", path, ln)
 		}
 		if *s.Step <= step {
 			keep.Write(line)
 			keep.WriteByte('\n')
+			kept++
 		}
 	}
 	f.Close()
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("rl: resume: %w", err)
+		return 0, fmt.Errorf("rl: resume: %w", err)
 	}
-	return writeAtomic(path, keep.Bytes())
+	return kept, writeAtomic(path, keep.Bytes())
 }
 
 // writeAtomic writes data to path through a temporary file and a rename.

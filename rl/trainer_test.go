@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -125,55 +126,101 @@ func (c cancelAfter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// TestTrainResumeIsExact: a run interrupted after step 4 (checkpoint at 3)
+// and resumed ends with the weights and step log of the uninterrupted run,
+// also with a stateful reward shape whose L_T moves every step.
 func TestTrainResumeIsExact(t *testing.T) {
-	cfgFor := func(dir string) Config {
-		c := toyConfig(dir)
-		c.Run.Steps, c.Run.CheckpointEvery = 6, 3
-		c.Loss.Staleness = 2 // exercise the mini-batch path too
-		c.Eval.Every = 0
-		return c
+	for _, shape := range []string{"truncation", "adaptive:target=4,p=0.5,window=2"} {
+		t.Run(shape, func(t *testing.T) {
+			cfgFor := func(dir string) Config {
+				c := toyConfig(dir)
+				c.Run.Steps, c.Run.CheckpointEvery = 6, 3
+				c.Loss.Staleness = 2 // exercise the mini-batch path too
+				c.Eval.Every = 0
+				c.Reward.Shape = shape
+				return c
+			}
+			// Uninterrupted.
+			mA, tok, ps, correct := toyWorld(t)
+			dirA := t.TempDir()
+			if _, err := Train(context.Background(), TrainInputs{Config: cfgFor(dirA), Policy: mA, Tokenizer: tok, Train: ps, Correct: correct}); err != nil {
+				t.Fatal(err)
+			}
+			// Interrupted after step 4 (checkpoint at 3), then resumed.
+			mB, _, _, _ := toyWorld(t)
+			dirB := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			_, err := Train(ctx, TrainInputs{Config: cfgFor(dirB), Policy: mB, Tokenizer: tok, Train: ps, Correct: correct, Progress: cancelAfter{"step 4 ", cancel}})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("interrupted run: %v", err)
+			}
+			mC, _, _, _ := toyWorld(t) // the initial weights again: the reference policy
+			res, err := Train(context.Background(), TrainInputs{Config: cfgFor(dirB), Policy: mC, Tokenizer: tok, Train: ps, Correct: correct, Resume: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Steps) != 3 || res.Steps[0].Step != 4 {
+				t.Fatalf("resumed run logged %d steps from %d, want 3 from 4", len(res.Steps), res.Steps[0].Step)
+			}
+			maxDiff := 0.0
+			for i, w := range mA.Slab() {
+				maxDiff = max(maxDiff, math.Abs(float64(w-mC.Slab()[i])))
+			}
+			if maxDiff != 0 {
+				t.Errorf("resumed weights differ from the uninterrupted run by up to %g", maxDiff)
+			}
+			a, _ := ReadStepsFile(filepath.Join(dirA, StepsFile), ReadOptions{})
+			b, _ := ReadStepsFile(filepath.Join(dirB, StepsFile), ReadOptions{})
+			if len(a) != 6 || len(b) != 6 {
+				t.Fatalf("logs have %d and %d steps, want 6", len(a), len(b))
+			}
+			targets := map[float64]bool{}
+			for i := range a {
+				targets[a[i].TargetLen] = true
+				a[i].StepSeconds, b[i].StepSeconds = 0, 0
+				ja, _ := a[i].MarshalJSON()
+				jb, _ := b[i].MarshalJSON()
+				if !bytes.Equal(ja, jb) {
+					t.Errorf("step %d differs:\n%s\n%s", a[i].Step, ja, jb)
+				}
+			}
+			if adaptive := strings.HasPrefix(shape, "adaptive"); adaptive && len(targets) < 2 {
+				t.Errorf("adaptive L_T never moved: %v", targets)
+			} else if !adaptive && !math.IsNaN(a[0].TargetLen) {
+				t.Errorf("fixed shape logged target_len %g", a[0].TargetLen)
+			}
+		})
 	}
-	// Uninterrupted.
-	mA, tok, ps, correct := toyWorld(t)
-	dirA := t.TempDir()
-	if _, err := Train(context.Background(), TrainInputs{Config: cfgFor(dirA), Policy: mA, Tokenizer: tok, Train: ps, Correct: correct}); err != nil {
-		t.Fatal(err)
-	}
-	// Interrupted after step 4 (checkpoint at 3), then resumed.
-	mB, _, _, _ := toyWorld(t)
-	dirB := t.TempDir()
+}
+
+// TestTrainResumeBeforeFirstCheckpoint: a run stopped before its first
+// checkpoint restarts from step 1 and keeps its one step-0 evaluation.
+func TestTrainResumeBeforeFirstCheckpoint(t *testing.T) {
+	m, tok, ps, correct := toyWorld(t)
+	dir := t.TempDir()
+	c := toyConfig(dir)
+	c.Run.Steps, c.Run.CheckpointEvery, c.Eval.Every = 4, 3, 2
+	in := TrainInputs{Config: c, Policy: m, Tokenizer: tok, Train: ps, Correct: correct, Eval: []EvalSet{{Name: "toy", Problems: ps[:2]}}}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := Train(ctx, TrainInputs{Config: cfgFor(dirB), Policy: mB, Tokenizer: tok, Train: ps, Correct: correct, Progress: cancelAfter{"step 4 ", cancel}})
-	if !errors.Is(err, context.Canceled) {
+	in.Progress = cancelAfter{"step 2 ", cancel}
+	if _, err := Train(ctx, in); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	mC, _, _, _ := toyWorld(t) // the initial weights again: the reference policy
-	res, err := Train(context.Background(), TrainInputs{Config: cfgFor(dirB), Policy: mC, Tokenizer: tok, Train: ps, Correct: correct, Resume: true})
+	in.Policy, _, _, _ = toyWorld(t)
+	in.Progress, in.Resume = nil, true
+	if _, err := Train(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	steps, err := ReadStepsFile(filepath.Join(dir, StepsFile), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Steps) != 3 || res.Steps[0].Step != 4 {
-		t.Fatalf("resumed run logged %d steps from %d, want 3 from 4", len(res.Steps), res.Steps[0].Step)
+	var got []int
+	for _, s := range steps {
+		got = append(got, s.Step)
 	}
-	maxDiff := 0.0
-	for i, w := range mA.Slab() {
-		maxDiff = max(maxDiff, math.Abs(float64(w-mC.Slab()[i])))
-	}
-	if maxDiff != 0 {
-		t.Errorf("resumed weights differ from the uninterrupted run by up to %g", maxDiff)
-	}
-	a, _ := ReadStepsFile(filepath.Join(dirA, StepsFile), ReadOptions{})
-	b, _ := ReadStepsFile(filepath.Join(dirB, StepsFile), ReadOptions{})
-	if len(a) != 6 || len(b) != 6 {
-		t.Fatalf("logs have %d and %d steps, want 6", len(a), len(b))
-	}
-	for i := range a {
-		a[i].StepSeconds, b[i].StepSeconds = 0, 0
-		ja, _ := a[i].MarshalJSON()
-		jb, _ := b[i].MarshalJSON()
-		if !bytes.Equal(ja, jb) {
-			t.Errorf("step %d differs:\n%s\n%s", a[i].Step, ja, jb)
-		}
+	if fmt.Sprint(got) != "[0 1 2 3 4]" {
+		t.Fatalf("steps after resume: %v, want [0 1 2 3 4]", got)
 	}
 }
 

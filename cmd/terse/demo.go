@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/terse-dev/terse/lab"
 	"io"
 	"os"
 	"os/signal"
@@ -96,7 +97,7 @@ half-finished one from its last checkpoint; --only runs a subset.`,
 
 func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 	announceBLAS(stderr)
-	policy, tok, err := demo.LoadModel(o.Model)
+	policy, tok, err := lab.Load(o.Model)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -152,14 +152,14 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	}
 	var local *data.Local
 	if o.Local != "" {
-		m, tok, err := loadModel(o.Local)
+		m, tok, err := lab.Load(o.Local)
 		if err != nil {
 			return fmt.Errorf("eval: --local: %w", err)
 		}
 		if o.Sampling.Model == "" {
 			o.Sampling.Model = o.Local
 		}
-		if isBuiltinModel(o.Local) && !o.templateSet {
+		if lab.IsModelName(o.Local) && !o.templateSet {
 			// The lab models see the bare question (lab.FormatPrompt); their
 			// alphabet has no upper-case letters for the default template.
 			o.Sampling.PromptTemplate = "{question}"

@@ -54,7 +54,7 @@ func newExportGGUFCmd() *cobra.Command {
 }
 
 func runExportGGUF(w io.Writer, o exportGGUFOptions) error {
-	m, tok, err := loadModel(o.Model)
+	m, tok, err := lab.Load(o.Model)
 	if err != nil {
 		return fmt.Errorf("export gguf: %w", err)
 	}
@@ -116,7 +116,7 @@ func runExportHF(w io.Writer, o exportHFOptions) error {
 			return nil
 		}
 	}
-	m, tok, err := loadModel(o.Model)
+	m, tok, err := lab.Load(o.Model)
 	if err != nil {
 		return fmt.Errorf("export hf: %w", err)
 	}

@@ -189,11 +189,11 @@ func runProfile(cmd *cobra.Command, o profileOptions, templateSet, limitSet bool
 	}
 	var client run.Sampler
 	if o.Checkpoint != "" {
-		m, tok, err := loadModel(o.Checkpoint)
+		m, tok, err := lab.Load(o.Checkpoint)
 		if err != nil {
 			return fmt.Errorf("profile: %w", err)
 		}
-		if o.Sampling.Model == "" && isBuiltinModel(o.Checkpoint) {
+		if o.Sampling.Model == "" && lab.IsModelName(o.Checkpoint) {
 			o.Sampling.Model = o.Checkpoint
 		}
 		if o.Sampling.Model == "" {

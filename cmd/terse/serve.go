@@ -129,7 +129,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
-	m, tok, err := loadModel(o.Model)
+	m, tok, err := lab.Load(o.Model)
 	if err != nil {
 		return fmt.Errorf("serve: --model: %w", err)
 	}

@@ -124,13 +124,13 @@ func trainConfig(o trainOptions) (rl.Config, error) {
 // runTrain loads the policy, the prompts and the ladder, then runs rl.Train.
 func runTrain(ctx context.Context, stdout, stderr io.Writer, cfg rl.Config, o trainOptions) error {
 	announceBLAS(stderr)
-	policy, tok, err := demo.LoadModel(cfg.Model.Init)
+	policy, tok, err := lab.Load(cfg.Model.Init)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	in := rl.TrainInputs{Config: cfg, Policy: policy, Tokenizer: tok, Progress: stdout, Resume: o.Resume}
 	if cfg.Model.Ref != "" {
-		if in.Ref, _, err = demo.LoadModel(cfg.Model.Ref); err != nil {
+		if in.Ref, _, err = lab.Load(cfg.Model.Ref); err != nil {
 			return fmt.Errorf("train: model.ref: %w", err)
 		}
 	}
