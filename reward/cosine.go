@@ -3,7 +3,7 @@ package reward
 import "math"
 
 // Cosine is the cosine length-scaled reward of "Demystifying Long
-// Chain-of-Thought Reasoning in LLMs" (Yeo et al., arXiv 2502.03373 §4.1).
+// Chain-of-Thought Reasoning in LLMs" (Yeo et al., arXiv 2502.03373 §4.2).
 // With CosFn(t, T, η_min, η_max) = η_min + ½(η_max − η_min)(1 + cos(tπ/T)):
 //
 //	R = CosFn(L, L_max, r_L^c, r_0^c)   if correct   (from r_0^c at L=0 down to r_L^c at L_max)
@@ -12,8 +12,13 @@ import "math"
 //
 // so short correct answers earn most and short wrong answers are punished
 // most (the slope is reversed for wrong answers, to keep the model thinking
-// when it is wrong). Defaults follow that paper: r_0^c = 2, r_L^c = 1,
-// r_0^w = −10, r_L^w = 0, r_e = −10.
+// when it is wrong). Defaults follow the authors' scripts
+// (eddycmu/demystify-long-cot, openrlhf/scripts/section_4*): r_0^c = 2,
+// r_L^c = 1, r_0^w = −10, r_L^w = 0, r_e = −10. Two differences from their
+// code: it applies r_e when L + 16 ≥ L_max (a 16-token margin), here when
+// the rollout is truncated or L > L_max; and their "cosine + repetition
+// penalty" runs add −0.05 per token of a repeated 40-gram, which needs the
+// token ids and is not part of this shape.
 type Cosine struct {
 	// MaxLen is L_max in tokens; > 0.
 	MaxLen int

@@ -9,7 +9,8 @@ package reward
 // where L_min and L_max are taken over all rollouts of the group, correct or
 // not. The shortest correct rollout gets 1 + α/2, the longest 1 − α/2; wrong
 // answers are only ever penalised (down to −α/2), never rewarded for being
-// short. Kimi k1.5 itself uses α = 1; the paper uses α = 0.4.
+// short. α = 1 gives Kimi k1.5's λ itself on top of the correctness
+// reward (its report gives no weight); the paper uses α = 0.4.
 //
 // The paper is silent when L_max = L_min (all lengths equal, or a group of
 // one); we set L̃ = 0.5, so the length term vanishes and R = I(correct).

@@ -39,7 +39,11 @@ func (s L1Exact) Rewards(g Group) []Outcome {
 //
 //	R = I(correct) · clip(α·(n_gold − L) + δ, 0, 1)
 //
-// L1 uses α = 0.0003 and δ = 0.5; n_gold is TargetLen for every prompt.
+// n_gold is TargetLen for every prompt. This is the formula as written; the
+// official code (cmu-l3/l1, get_delta_score_linear_both) computes
+// (clip(α·(n_gold − L), −1, 1) + 1)/2, i.e. δ = 0.5 with slope α/2, and its
+// config default is α = 0.01. The defaults here, α = 0.0003 and δ = 0.5,
+// follow the written form and L1-Exact's α; pass alpha to match a run.
 type L1Max struct {
 	// TargetLen is n_gold in tokens; > 0.
 	TargetLen int

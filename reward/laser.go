@@ -6,8 +6,10 @@ package reward
 //
 // A correct answer earns 1, plus a bonus α when strictly shorter than L_T;
 // wrong answers earn 0. Note the strict L < L_T, as the paper writes it
-// (Truncation uses L ≤ L_T). The LASER authors' own code uses a different
-// base (+1 correct, −0.5 wrong) and L ≤ L_T; this is the paper's version.
+// (Truncation uses L ≤ L_T). The LASER authors' own code
+// (hkust-nlp/Laser, verl/utils/reward_score/length_penalty.py) uses a
+// different base (+1 correct, −0.5 wrong), L ≤ L_T and α = 0.5 in its
+// scripts; this is the paper's version, with its α = 0.4.
 type Laser struct {
 	// TargetLen is L_T in tokens; > 0.
 	TargetLen int

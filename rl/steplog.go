@@ -228,35 +228,42 @@ type Column struct {
 }
 
 // Columns is the column mapping of ReadSteps: terse's own names, then verl's
-// (metric_utils and dp_actor names), then OpenRLHF's. verl has no
-// correct/incorrect lengths, no accuracy apart from its score, no densities.
-// Note that verl's actor/ppo_kl is KL(old ‖ new), not KL to the reference,
-// so it is not mapped.
+// (verl/trainer/ppo/metric_utils.py, ray_trainer.py, workers/actor/
+// dp_actor.py; checked against verl b178a3cd, Jan 2026), then OpenRLHF's
+// (openrlhf/trainer/ppo_trainer.py, ppo_actor.py, samples_generator.py;
+// checked against 3c3be623, Aug 2026; its "train/" prefix is dropped). verl
+// logs no correct/incorrect lengths, no accuracy apart from its score, no
+// densities. verl's actor/ppo_kl is KL(old ‖ new), not KL to the reference,
+// so it is not mapped; critic/kl is verl's name before April 2025 for what
+// is now actor/reward_kl_penalty. OpenRLHF's "correct" comes from terse's own
+// reward server (extra_logs); its entropy_loss is the mean entropy, logged
+// when --entropy_coef is set.
 var Columns = []Column{
 	{"step", []string{"step", "global_step", "training/global_step", "trainer/global_step", "_step", "Step"}},
-	{"mean_length", []string{"mean_length", "response_length/mean", "response_length", "avg_response_length", "generate_length"}},
+	{"mean_length", []string{"mean_length", "response_length/mean", "response_length", "rollout/response_length_mean"}},
 	{"mean_length_pos", []string{"mean_length_pos", "response_length/correct/mean", "correct_response_length"}},
 	{"mean_length_neg", []string{"mean_length_neg", "response_length/incorrect/mean", "incorrect_response_length"}},
-	{"truncation_rate", []string{"truncation_rate", "response_length/clip_ratio", "truncated_rate", "response_clip_ratio", "truncated_ratio"}},
-	{"mean_reward", []string{"mean_reward", "critic/score/mean", "critic/rewards/mean", "reward", "score"}},
-	{"accuracy", []string{"accuracy", "acc", "critic/acc/mean"}},
+	{"truncation_rate", []string{"truncation_rate", "response_length/clip_ratio", "rollout/truncated_rate", "truncated", "response_clip_ratio"}},
+	{"mean_reward", []string{"mean_reward", "critic/score/mean", "critic/rewards/mean", "reward", "rollout/reward_mean"}},
+	{"accuracy", []string{"accuracy", "acc", "correct"}},
 	{"pos_reward_density", []string{"pos_reward_density"}},
 	{"pos_group_density", []string{"pos_group_density"}},
 	{"masked_rate", []string{"masked_rate"}},
 	{"target_len", []string{"target_len"}},
-	{"entropy", []string{"entropy", "actor/entropy", "policy_entropy", "actor/entropy_loss"}},
-	{"kl", []string{"kl", "actor/kl_loss", "critic/kl", "kl_div", "kl_loss"}},
-	{"clip_frac", []string{"clip_frac", "actor/pg_clipfrac", "clip_ratio", "clipfrac"}},
-	{"grad_norm", []string{"grad_norm", "actor/grad_norm"}},
+	{"entropy", []string{"entropy", "actor/entropy", "actor/entropy_loss", "entropy_loss"}},
+	{"kl", []string{"kl", "actor/kl_loss", "actor/reward_kl_penalty", "critic/kl"}},
+	{"clip_frac", []string{"clip_frac", "actor/pg_clipfrac", "ppo_clip_ratio"}},
+	{"grad_norm", []string{"grad_norm", "actor/grad_norm", "actor_grad_norm"}},
 	{"lr", []string{"lr", "actor/lr", "actor_lr", "learning_rate"}},
 	{"pg_loss", []string{"pg_loss", "actor/pg_loss", "policy_loss"}},
-	{"step_seconds", []string{"step_seconds", "timing_s/step", "perf/time_per_step"}},
+	{"step_seconds", []string{"step_seconds", "timing_s/step", "perf/time_per_step", "timing/step_total"}},
 }
 
 // verlVal matches verl's validation metrics, val-core/<data source>/<var>/mean@<k>
-// with var acc, reward or score, and the older val/test_score/<data source>.
+// (var is acc when the reward function returns one, else reward; verl files
+// other variables under val-aux), and the older val/test_score/<data source>.
 var (
-	verlVal    = regexp.MustCompile(`^val-core/(.+)/(acc|reward|score)/mean@(\d+)$`)
+	verlVal    = regexp.MustCompile(`^val-core/(.+)/(acc|reward)/mean@(\d+)$`)
 	verlValOld = regexp.MustCompile(`^val/test_score/(.+)$`)
 )
 

@@ -100,7 +100,7 @@ func TestReadStepsTerseRoundTrip(t *testing.T) {
 
 func TestReadStepsVerl(t *testing.T) {
 	// verl's file logger: {"step": n, "data": {metrics}}.
-	in := `{"step": 1, "data": {"response_length/mean": 5000.0, "response_length/clip_ratio": 0.12, "actor/entropy": 0.9, "actor/pg_clipfrac": 0.002, "actor/kl_loss": 0.001, "actor/ppo_kl": 0.5, "critic/score/mean": 0.4, "actor/grad_norm": 0.3, "actor/lr": 1e-6, "timing_s/step": 80.5, "val-core/math500/acc/mean@8": 0.8, "val-core/math500/reward/mean@8": 0.7, "val-core/aime25/reward/mean@8": 0.2}}
+	in := `{"step": 1, "data": {"response_length/mean": 5000.0, "response_length/clip_ratio": 0.12, "actor/entropy": 0.9, "actor/pg_clipfrac": 0.002, "actor/kl_loss": 0.001, "actor/ppo_kl": 0.5, "actor/reward_kl_penalty": 0.3, "critic/score/mean": 0.4, "actor/grad_norm": 0.3, "actor/lr": 1e-6, "timing_s/step": 80.5, "val-core/math500/acc/mean@8": 0.8, "val-core/math500/reward/mean@8": 0.7, "val-core/aime25/reward/mean@8": 0.2, "val-aux/aime25/score/mean@8": 0.9}}
 {"step": 2, "data": {"response_length/mean": 4000.0}}
 `
 	got, err := ReadSteps(strings.NewReader(in), "verl.jsonl", ReadOptions{})
@@ -122,14 +122,17 @@ func TestReadStepsVerl(t *testing.T) {
 }
 
 func TestReadStepsOpenRLHFAndOverride(t *testing.T) {
-	in := `{"train/global_step": 10, "train/response_length": 812.0, "train/reward": 0.25, "train/policy_entropy": 1.1, "train/kl": 0.02, "train/clip_ratio": 0.01, "train/actor_lr": 5e-7, "train/my_len": 3}
+	// OpenRLHF's wandb/JSON keys (ppo_actor.py, samples_generator.py); correct
+	// comes from terse's reward server's extra_logs.
+	in := `{"train/global_step": 10, "train/response_length": 812.0, "train/reward": 0.25, "train/entropy_loss": 1.1, "train/kl": 0.02, "train/ppo_clip_ratio": 0.01, "train/actor_lr": 5e-7, "train/actor_grad_norm": 0.7, "train/truncated": 0.125, "train/correct": 0.5, "train/my_len": 3}
 `
 	got, err := ReadSteps(strings.NewReader(in), "openrlhf.jsonl", ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := got[0]
-	if s.Step != 10 || s.MeanLength != 812 || s.MeanReward != 0.25 || s.Entropy != 1.1 || s.KL != 0.02 || s.ClipFrac != 0.01 || s.LR != 5e-7 {
+	if s.Step != 10 || s.MeanLength != 812 || s.MeanReward != 0.25 || s.Entropy != 1.1 || s.KL != 0.02 || s.ClipFrac != 0.01 || s.LR != 5e-7 ||
+		s.GradNorm != 0.7 || s.TruncationRate != 0.125 || s.Accuracy != 0.5 {
 		t.Errorf("OpenRLHF mapping: %+v", s)
 	}
 	got, err = ReadSteps(strings.NewReader(in), "openrlhf.jsonl", ReadOptions{Columns: map[string]string{"mean_length": "my_len"}})

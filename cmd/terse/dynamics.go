@@ -42,7 +42,7 @@ terse's names as follows; the first present wins, and a leading "train/"
 is ignored:
 
 ` + columnHelp() + `
-verl's val-core/<source>/acc|reward|score/mean@k become held-out accuracy.
+verl's val-core/<source>/acc|reward/mean@k become held-out accuracy.
 Accuracy for the detectors is Mean@k at the largest evaluated budget, else
 training accuracy, else mean reward. Thresholds are documented in the rl
 package (DiagnoseOptions); the paper gives none.`,

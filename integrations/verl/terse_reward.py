@@ -151,6 +151,9 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, url=
     laser, laser-d, the masking variants, ...); group-relative shapes need
     compute_score_batch or TerseRewardManager. reward_kwargs may set url,
     shape (a spec overriding the server's), rollout_limit, timeout, retries.
+    verl passes no token count, so the service counts tokens itself; an
+    integer extra_info["response_length"], if a pipeline adds one, is used
+    as the true length instead.
     """
     rollout = {"response": solution_str}
     info = extra_info if isinstance(extra_info, dict) else {}
