@@ -133,11 +133,17 @@ func ladder(ctx context.Context, m *model.Model, s sampler, sets []rl.EvalSet, b
 		for _, b := range r.Benchmarks {
 			br := BenchResult{Benchmark: b.Benchmark, Problems: b.Problems, K: k}
 			for _, x := range b.Budgets {
-				br.Budgets = append(br.Budgets, BudgetResult{
+				res := BudgetResult{
 					Budget: x.Budget, MeanAtK: finite(x.MeanAtK), PassAtK: finite(x.PassAtK),
 					TruncationRate: finite(x.TruncationRate), MeanLength: finite(x.Length.All.Mean),
 					LengthCorrect: finite(x.Length.Correct.Mean),
-				})
+				}
+				for _, mp := range probs {
+					c, n := mp.SolvedAt(x.Budget)
+					res.PerProblem = append(res.PerProblem, float64(c)/float64(max(n, 1)))
+					res.PerProblemPass = append(res.PerProblemPass, finite(metrics.PassAtK(n, c, min(k, n))))
+				}
+				br.Budgets = append(br.Budgets, res)
 			}
 			out = append(out, br)
 		}

@@ -135,6 +135,11 @@ type BudgetResult struct {
 	TruncationRate float64 `json:"truncation_rate"`
 	MeanLength     float64 `json:"mean_length"`         // tokens, capped at the budget
 	LengthCorrect  float64 `json:"mean_length_correct"` // of correct rollouts; 0 when none
+	// PerProblem and PerProblemPass are each problem's share of correct
+	// samples and its Pass@k at this budget, in the benchmark's problem
+	// order: the verdicts pair two runs problem by problem.
+	PerProblem     []float64 `json:"per_problem,omitempty"`
+	PerProblemPass []float64 `json:"per_problem_pass,omitempty"`
 }
 
 // Reproduction outcomes of a Verdict.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/terse-dev/terse/eval/metrics"
 	"github.com/terse-dev/terse/rl"
 )
 
@@ -15,11 +16,18 @@ import (
 // after the fact: a finding that does not reproduce is reported as "no".
 //
 // Two runs' Mean@k (or Pass@k) count as tied when they differ by less than
-// tolerance: one worst-case standard error, 0.5/√(samples). The lab's
-// evaluation sets are small, so a smaller difference is noise.
+// their tolerance: 1.96 standard errors of the paired per-problem
+// difference (metrics.Paired over the same evaluation problems), a
+// two-sided 95% band for evaluation noise. It covers the sampling of the
+// evaluation, not the randomness of training: one training seed per run.
+// Results without per-problem scores (written by an older terse) fall back
+// to one worst-case standard error of a single share, 0.5/√(samples).
 //
 // A length counts as changed when it moves by more than lengthBand (5%).
 const lengthBand = 0.05
+
+// zPaired is the two-sided 95% normal quantile used for paired tolerances.
+const zPaired = 1.96
 
 // tolerance is 0.5/√samples, the standard error of a share at p = 0.5.
 func tolerance(samples int) float64 {
@@ -27,6 +35,27 @@ func tolerance(samples int) float64 {
 		return 1
 	}
 	return 0.5 / math.Sqrt(float64(samples))
+}
+
+// tol is the tolerance for comparing runs a and b on bench at budget:
+// Mean@k, or Pass@k when pass (see above).
+func (j *judge) tol(a, b *RunResult, bench string, budget int, pass bool) float64 {
+	x, okA := a.at(bench, budget)
+	y, okB := b.at(bench, budget)
+	pa, pb := x.PerProblem, y.PerProblem
+	if pass {
+		pa, pb = x.PerProblemPass, y.PerProblemPass
+	}
+	if okA && okB && len(pa) >= 2 && len(pa) == len(pb) {
+		if _, se := metrics.Paired(pa, pb); !math.IsNaN(se) {
+			return zPaired * se
+		}
+	}
+	pr, k := samples(a, bench)
+	if pass {
+		k = 1
+	}
+	return tolerance(pr * k)
 }
 
 // judge collects a verdict's numbers and failures to decide.
@@ -145,9 +174,6 @@ func decideRewards(r *Results) Verdict {
 	if len(j.missing) > 0 {
 		return j.verdict(Inconclusive, rule, "")
 	}
-	pr, k := samples(runs[1], bench)
-	tol := tolerance(pr * k)
-	j.numbers["tolerance"] = tol
 	bestOther := func(m map[string]float64) (string, float64) {
 		bn, bv := "", math.Inf(-1)
 		for _, n := range names {
@@ -184,20 +210,24 @@ func decideRewards(r *Results) Verdict {
 		j.numbers[n+"_mean_rank"] = rank[n]
 	}
 	balanced := !slices.ContainsFunc(names, func(n string) bool { return rank[n] < rank[Unified] })
-	_, so := bestOther(small)
+	sn, so := bestOther(small)
 	ln, ol := bestOther(large)
-	text := fmt.Sprintf("At budget %d the best shape is %s (Kimi %.3f vs best other %.3f); at budget %d it is %s (Kimi %.3f vs %s %.3f); tolerance %.3f. Truncation's mean rank over the ladder is %.2f (%s).",
-		sm, winner(small), small[runKimi], so, lg, winner(large), large[runKimi], ln, ol, tol, rank[Unified],
+	kimi := runs[slices.Index(names, runKimi)]
+	tolS := j.tol(kimi, runs[slices.Index(names, sn)], bench, sm, false)
+	tolL := j.tol(kimi, runs[slices.Index(names, ln)], bench, lg, false)
+	j.numbers["tolerance_"+itoa(sm)], j.numbers["tolerance_"+itoa(lg)] = tolS, tolL
+	text := fmt.Sprintf("At budget %d the best shape is %s (Kimi %.3f vs best other %.3f, tolerance %.3f); at budget %d it is %s (Kimi %.3f vs %s %.3f, tolerance %.3f). Truncation's mean rank over the ladder is %.2f (%s).",
+		sm, winner(small), small[runKimi], so, tolS, lg, winner(large), large[runKimi], ln, ol, tolL, rank[Unified],
 		map[bool]string{true: "the most balanced", false: "not the most balanced"}[balanced])
 	a, b := Inconclusive, Inconclusive
 	switch {
 	case small[runKimi] > so:
 		a = Yes
-	case small[runKimi] < so-tol:
+	case small[runKimi] < so-tolS:
 		a = No
 	}
 	switch {
-	case large[runKimi] < ol-tol:
+	case large[runKimi] < ol-tolL:
 		b = Yes
 	case large[runKimi] >= ol:
 		b = No
@@ -230,10 +260,9 @@ func decideDifficulty(r *Results) Verdict {
 	if len(j.missing) > 0 {
 		return j.verdict(Inconclusive, rule, "")
 	}
-	pr, k := samples(easy, bench)
-	tol := tolerance(pr * k)
+	tolHE, tolEF := j.tol(hard, easy, bench, lg, false), j.tol(easy, full, bench, lg, false)
 	collapse := hard.Dynamics != nil && hard.Dynamics.Has(rl.LengthCollapse)
-	j.numbers["tolerance"] = tol
+	j.numbers["tolerance_hard_easy"], j.numbers["tolerance_easy_full"] = tolHE, tolEF
 	j.numbers["easy_mean_at_k"], j.numbers["hard_mean_at_k"], j.numbers["full_mean_at_k"] = e.MeanAtK, h.MeanAtK, f.MeanAtK
 	j.numbers["hard_length_collapse"] = b2f(collapse)
 	for name, rr := range map[string]*RunResult{"easy": easy, "hard": hard, "full": full} {
@@ -242,13 +271,13 @@ func decideDifficulty(r *Results) Verdict {
 			j.numbers[name+"_length_end"] = rr.Summary.LengthEnd
 		}
 	}
-	text := fmt.Sprintf("Mean@k at budget %d: Easy %.3f, Hard %.3f, Full %.3f (tolerance %.3f); Hard-only length collapse: %s; entropy max Easy %.2f, Hard %.2f.",
-		lg, e.MeanAtK, h.MeanAtK, f.MeanAtK, tol, map[bool]string{true: "yes", false: "no"}[collapse], j.numbers["easy_entropy_max"], j.numbers["hard_entropy_max"])
-	hardWorse := h.MeanAtK < e.MeanAtK-tol || collapse
+	text := fmt.Sprintf("Mean@k at budget %d: Easy %.3f, Hard %.3f, Full %.3f (tolerances Hard–Easy %.3f, Easy–Full %.3f); Hard-only length collapse: %s; entropy max Easy %.2f, Hard %.2f.",
+		lg, e.MeanAtK, h.MeanAtK, f.MeanAtK, tolHE, tolEF, map[bool]string{true: "yes", false: "no"}[collapse], j.numbers["easy_entropy_max"], j.numbers["hard_entropy_max"])
+	hardWorse := h.MeanAtK < e.MeanAtK-tolHE || collapse
 	switch {
-	case hardWorse && e.MeanAtK >= f.MeanAtK-tol:
+	case hardWorse && e.MeanAtK >= f.MeanAtK-tolEF:
 		return j.verdict(Yes, rule, "Reproduced: Hard-only does worse, Easy-only matches or beats Full. "+text)
-	case (h.MeanAtK >= e.MeanAtK && !collapse) || e.MeanAtK < f.MeanAtK-tol:
+	case (h.MeanAtK >= e.MeanAtK && !collapse) || e.MeanAtK < f.MeanAtK-tolEF:
 		return j.verdict(No, rule, "Not reproduced. "+text)
 	default:
 		return j.verdict(Inconclusive, rule, "Differences within noise. "+text)
@@ -275,8 +304,7 @@ func decideRolloutLimit(r *Results) Verdict {
 	if len(j.missing) > 0 {
 		return j.verdict(Inconclusive, rule, "")
 	}
-	pr, k := samples(short, bench)
-	tol := tolerance(pr * k)
+	tol := j.tol(short, long, bench, at, false)
 	j.numbers["tolerance"] = tol
 	j.numbers["equal_length"], j.numbers["long_length"] = sl.MeanLength, ll.MeanLength
 	j.numbers["equal_mean_at_k_"+itoa(at)], j.numbers["long_mean_at_k_"+itoa(at)] = sa.MeanAtK, la.MeanAtK
@@ -320,9 +348,8 @@ func decideGroupSize(r *Results) Verdict {
 		return j.verdict(Inconclusive, rule, "")
 	}
 	lo, hi := "n"+itoa(sizes[0]), "n"+itoa(sizes[len(sizes)-1])
-	pr, k := samples(r.run(groupRun(p, sizes[0])), bench)
-	tol := tolerance(pr * k)
-	tolPass := tolerance(pr)
+	small, large := r.run(groupRun(p, sizes[0])), r.run(groupRun(p, sizes[len(sizes)-1]))
+	tol, tolPass := j.tol(large, small, bench, lg, false), j.tol(large, small, bench, lg, true)
 	j.numbers["tolerance"], j.numbers["tolerance_pass"] = tol, tolPass
 	dDrop := j.numbers[hi+"_halfway_drop"] - j.numbers[lo+"_halfway_drop"]
 	dMean := j.numbers[hi+"_mean_at_k"] - j.numbers[lo+"_mean_at_k"]
@@ -354,8 +381,7 @@ func decideMasking(r *Results) Verdict {
 		d := rr.Dynamics
 		return d != nil && (d.Has(rl.ShortIsCorrectTrap) || (d.Has(rl.EntropyExplosion) && d.Has(rl.LengthCollapse)))
 	}
-	pr, k := samples(base, bench)
-	tol := tolerance(pr * k)
+	tol := j.tol(lc, base, bench, lg, false)
 	j.numbers["tolerance"] = tol
 	for name, rr := range map[string]*RunResult{"truncation": base, "I": mi, "LC": lc, "LC_SI": lcsi, "LC_LI": lcli} {
 		j.numbers[name+"_trap"] = b2f(trapped(rr))
@@ -428,12 +454,11 @@ func decideTransfer(r *Results) Verdict {
 		if len(j.missing) > 0 {
 			return j.verdict(Inconclusive, rule, "")
 		}
-		pr, k := samples(tr, bench)
-		tol := tolerance(pr * k)
+		tol := j.tol(tr, base, bench, lg, false)
 		change := t.MeanLength/b.MeanLength - 1
 		j.numbers[f+"_length_change"], j.numbers[f+"_base_mean_at_k"], j.numbers[f+"_trained_mean_at_k"] = change, b.MeanAtK, t.MeanAtK
 		j.numbers[f+"_base_length"], j.numbers[f+"_trained_length"], j.numbers[f+"_tolerance"] = b.MeanLength, t.MeanLength, tol
-		parts = append(parts, fmt.Sprintf("%s: length %.0f → %.0f (%+.0f%%), Mean@k %.3f → %.3f", bench, b.MeanLength, t.MeanLength, 100*change, b.MeanAtK, t.MeanAtK))
+		parts = append(parts, fmt.Sprintf("%s: length %.0f → %.0f (%+.0f%%), Mean@k %.3f → %.3f (tolerance %.3f)", bench, b.MeanLength, t.MeanLength, 100*change, b.MeanAtK, t.MeanAtK, tol))
 		if !(change < -lengthBand && t.MeanAtK >= b.MeanAtK-tol) {
 			yes = false
 		}
@@ -467,8 +492,7 @@ func decideSummary(r *Results) Verdict {
 	if len(j.missing) > 0 {
 		return j.verdict(Inconclusive, rule, "")
 	}
-	pr, k := samples(tr, bench)
-	tol := tolerance(pr * k)
+	tol := j.tol(tr, r.Base, bench, lg, false)
 	change := t.MeanLength/b.MeanLength - 1
 	j.numbers["tolerance"], j.numbers["length_change"] = tol, change
 	j.numbers["base_length"], j.numbers["trained_length"] = b.MeanLength, t.MeanLength

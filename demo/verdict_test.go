@@ -1,8 +1,11 @@
 package demo
 
 import (
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/terse-dev/terse/eval/metrics"
 )
 
 // ladderOf is a one-benchmark ladder with the given Mean@k and mean length
@@ -63,8 +66,9 @@ func TestDecideRewards(t *testing.T) {
 			if v.Reproduced != tc.want {
 				t.Errorf("reproduced %s, want %s: %s", v.Reproduced, tc.want, v.Evidence)
 			}
-			if v.Numbers["tolerance"] != 0.05 {
-				t.Errorf("tolerance %v, want 0.05", v.Numbers["tolerance"])
+			// No per-problem scores: the worst-case fallback.
+			if v.Numbers["tolerance_64"] != 0.05 || v.Numbers["tolerance_1024"] != 0.05 {
+				t.Errorf("tolerances %v, %v, want 0.05", v.Numbers["tolerance_64"], v.Numbers["tolerance_1024"])
 			}
 		})
 	}
@@ -107,5 +111,58 @@ func TestMissingRunIsInconclusive(t *testing.T) {
 		if v.Reproduced != Inconclusive || !strings.Contains(v.Evidence, "Cannot decide") {
 			t.Errorf("%s: %s: %s", f.Name, v.Reproduced, v.Evidence)
 		}
+	}
+}
+
+// withPerProblem gives every budget of a ladder the per-problem scores ps
+// (and sets Mean@k to their mean).
+func withPerProblem(b BenchResult, ps []float64) BenchResult {
+	mean := 0.0
+	for _, x := range ps {
+		mean += x / float64(len(ps))
+	}
+	for i := range b.Budgets {
+		b.Budgets[i].PerProblem, b.Budgets[i].PerProblemPass = ps, ps
+		b.Budgets[i].MeanAtK, b.Budgets[i].PassAtK = mean, mean
+	}
+	return b
+}
+
+// TestPairedTolerance: with per-problem scores the tolerance is 1.96
+// paired standard errors. A drop of 0.03 on every problem is beyond it
+// (the unpaired 0.05 would call it a tie); a drop of 0.03 on average made of
+// large swings either way is within it.
+func TestPairedTolerance(t *testing.T) {
+	p := DefaultProfile()
+	b := inDomain(p)
+	base := make([]float64, 40)
+	for i := range base {
+		base[i] = float64(i%5) / 4 // difficulty spread 0 … 1
+	}
+	shifted, swinging := make([]float64, 40), make([]float64, 40)
+	for i, x := range base {
+		shifted[i] = x - 0.03
+		swinging[i] = x - 0.03 + 0.5*float64(1-2*(i%2)) // ±0.5
+	}
+	for _, tc := range []struct {
+		name    string
+		trained []float64
+		want    string
+	}{
+		{"consistent drop", shifted, No},
+		{"noisy drop", swinging, Yes},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			br := okRun("base", withPerProblem(ladderOf(p, b, make([]float64, 5), 200), base))
+			tr := okRun(Baseline, withPerProblem(ladderOf(p, b, make([]float64, 5), 140), tc.trained))
+			v := decideSummary(&Results{Profile: p, Base: &br, Runs: []RunResult{tr}})
+			_, se := metrics.Paired(tc.trained, base)
+			if got := v.Numbers["tolerance"]; math.Abs(got-1.96*se) > 1e-12 {
+				t.Errorf("tolerance %v, want 1.96·%v", got, se)
+			}
+			if v.Reproduced != tc.want {
+				t.Errorf("reproduced %s, want %s: %s", v.Reproduced, tc.want, v.Evidence)
+			}
+		})
 	}
 }

@@ -236,6 +236,47 @@ func MeanAtK(correct, n []int) float64 {
 	return s / float64(len(correct))
 }
 
+// SolvedAt counts p's samples (failed ones left out) in strict mode at
+// budget b: correct of n.
+func (p Problem) SolvedAt(b int) (correct, n int) {
+	for _, s := range p.Samples {
+		if s.Failed {
+			continue
+		}
+		n++
+		if s.Correct && s.finished(b) {
+			correct++
+		}
+	}
+	return correct, n
+}
+
+// Paired compares two runs scored on the same problems, a[i] and b[i] being
+// one problem's score in each (e.g. its share of correct samples): it
+// returns the mean of d_i = a_i − b_i and its standard error sd(d)/√n
+// (sample sd, n−1 denominator). Pairing removes the spread of difficulty
+// between problems, which dominates the error of each mean alone. se is NaN
+// for fewer than two problems; both are NaN when the lengths differ.
+func Paired(a, b []float64) (diff, se float64) {
+	n := len(a)
+	if n == 0 || n != len(b) {
+		return math.NaN(), math.NaN()
+	}
+	for i := range a {
+		diff += a[i] - b[i]
+	}
+	diff /= float64(n)
+	if n < 2 {
+		return diff, math.NaN()
+	}
+	var ss float64
+	for i := range a {
+		d := a[i] - b[i] - diff
+		ss += d * d
+	}
+	return diff, math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
+}
+
 // Quantile returns the q-quantile of sorted values with linear
 // interpolation between order statistics (Hyndman–Fan type 7, as numpy's
 // default); NaN when empty.

@@ -190,3 +190,40 @@ func TestComputeEdges(t *testing.T) {
 		t.Errorf("all failed: %+v", res)
 	}
 }
+
+func TestSolvedAt(t *testing.T) {
+	p := metrics.Problem{Samples: []metrics.Sample{
+		{Tokens: 10, Stop: true, Correct: true},
+		{Tokens: 30, Stop: true, Correct: true},
+		{Tokens: 20, Stop: true, Correct: false},
+		{Tokens: 40, Stop: false, Correct: true}, // cut off: never correct
+		{Tokens: 5, Stop: true, Correct: true, Failed: true},
+	}}
+	for _, c := range []struct{ b, correct, n int }{{5, 0, 4}, {10, 1, 4}, {29, 1, 4}, {30, 2, 4}, {1000, 2, 4}} {
+		if got, n := p.SolvedAt(c.b); got != c.correct || n != c.n {
+			t.Errorf("SolvedAt(%d) = %d of %d, want %d of %d", c.b, got, n, c.correct, c.n)
+		}
+	}
+}
+
+// TestPaired: by hand, and pairing removes the between-problem spread.
+func TestPaired(t *testing.T) {
+	// d = 0.1, 0.3, 0.2: mean 0.2, sd 0.1, se 0.1/√3.
+	diff, se := metrics.Paired([]float64{0.9, 0.5, 0.3}, []float64{0.8, 0.2, 0.1})
+	if math.Abs(diff-0.2) > 1e-12 || math.Abs(se-0.1/math.Sqrt(3)) > 1e-12 {
+		t.Errorf("Paired = %g, %g; want 0.2, %g", diff, se, 0.1/math.Sqrt(3))
+	}
+	// Problems from easy to hard, b = a − 0.05 everywhere: se 0 although
+	// each run's own mean has a large spread.
+	a := []float64{1, 0.9, 0.5, 0.2, 0}
+	b := []float64{0.95, 0.85, 0.45, 0.15, -0.05}
+	if d, se := metrics.Paired(a, b); math.Abs(d-0.05) > 1e-12 || se > 1e-12 {
+		t.Errorf("constant shift: Paired = %g, %g; want 0.05, 0", d, se)
+	}
+	if d, se := metrics.Paired([]float64{1}, []float64{0}); d != 1 || !math.IsNaN(se) {
+		t.Errorf("one problem: %g, %g", d, se)
+	}
+	if d, _ := metrics.Paired([]float64{1, 2}, []float64{1}); !math.IsNaN(d) {
+		t.Errorf("length mismatch: %g", d)
+	}
+}
