@@ -325,7 +325,7 @@ func decideRolloutLimit(r *Results) Verdict {
 
 // decideGroupSize: finding 5, N from smallest to largest.
 func decideGroupSize(r *Results) Verdict {
-	const rule = "yes when the largest N's length falls faster than the smallest N's (relative drop by the middle step, larger by more than 0.05) AND its Mean@k at the largest budget is higher AND its Pass@k moves by at most the tolerance; no when the largest N adapts slower (drop smaller by more than 0.05) or its Mean@k is lower by more than the tolerance; otherwise inconclusive"
+	const rule = "yes when the largest N's length falls faster than the smallest N's (relative drop by the middle step, larger by more than 0.05) AND its Mean@k at the largest budget is higher by more than the tolerance AND its Pass@k moves by at most the tolerance; no when the largest N adapts slower (drop smaller by more than 0.05) or its Mean@k is lower by more than the tolerance; otherwise inconclusive"
 	j := newJudge(r)
 	p := r.Profile
 	bench := inDomain(p)
@@ -356,7 +356,7 @@ func decideGroupSize(r *Results) Verdict {
 	dPass := j.numbers[hi+"_pass_at_k"] - j.numbers[lo+"_pass_at_k"]
 	text := strings.Join(parts, "; ") + fmt.Sprintf(". Largest vs smallest N: drop %+.2f, Mean@k %+.3f, Pass@k %+.3f (tolerances %.3f, %.3f).", dDrop, dMean, dPass, tol, tolPass)
 	switch {
-	case dDrop > 0.05 && dMean > 0 && math.Abs(dPass) <= tolPass:
+	case dDrop > 0.05 && dMean > tol && math.Abs(dPass) <= tolPass:
 		return j.verdict(Yes, rule, "Reproduced: more rollouts adapt faster with higher Mean@k and stable Pass@k. "+text)
 	case dDrop < -0.05 || dMean < -tol:
 		return j.verdict(No, rule, "Not reproduced. "+text)
