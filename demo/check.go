@@ -84,6 +84,24 @@ var tagRE = regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>`)
 // checkHTML checks that a report page is well-formed, complete and
 // self-contained.
 func checkHTML(page string) error {
+	errs := checkPage(page)
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("demo: check: "+ReportFile+": "+format, args...))
+	}
+	for _, name := range FindingNames() {
+		if !strings.Contains(page, `id="finding-`+name+`"`) {
+			bad("no section for finding %s", name)
+		}
+	}
+	if !strings.Contains(page, "<svg") {
+		bad("no charts")
+	}
+	return errors.Join(errs...)
+}
+
+// checkPage checks that a page is well-formed (balanced tags) and loads
+// nothing from outside (no scripts, no URLs besides the SVG namespace).
+func checkPage(page string) []error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("demo: check: "+ReportFile+": "+format, args...))
@@ -98,18 +116,13 @@ func checkHTML(page string) error {
 			stack = append(stack, name)
 		case len(stack) == 0 || stack[len(stack)-1] != name:
 			bad("</%s> closes %v", name, stack)
-			return errors.Join(errs...)
+			return errs
 		default:
 			stack = stack[:len(stack)-1]
 		}
 	}
 	if len(stack) != 0 {
 		bad("unclosed %v", stack)
-	}
-	for _, name := range FindingNames() {
-		if !strings.Contains(page, `id="finding-`+name+`"`) {
-			bad("no section for finding %s", name)
-		}
 	}
 	for _, s := range []string{"<script", "src=", "@import", "url("} {
 		if strings.Contains(page, s) {
@@ -119,8 +132,5 @@ func checkHTML(page string) error {
 	if n, ns := strings.Count(page, "http"), strings.Count(page, `xmlns="http://www.w3.org/2000/svg"`); n != ns {
 		bad("%d URLs besides the SVG namespace", n-ns)
 	}
-	if !strings.Contains(page, "<svg") {
-		bad("no charts")
-	}
-	return errors.Join(errs...)
+	return errs
 }

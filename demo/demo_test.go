@@ -215,3 +215,80 @@ func TestDemoResumesInterruptedRun(t *testing.T) {
 		t.Errorf("steps after resume %v, want %v", steps, want)
 	}
 }
+
+// TestDemoSeeds: two seeds at the tiny size, each a whole demo in its own
+// directory, then the verdicts over the seeds and their checks.
+func TestDemoSeeds(t *testing.T) {
+	m, tok := microBase(t)
+	p := tinyProfile()
+	out := t.TempDir()
+	seeds := []uint64{1, 2}
+	for _, s := range seeds {
+		ps := p
+		ps.Seed = s
+		writeEasyHardProfile(t, filepath.Join(out, SeedDir(s)), m, ps)
+	}
+	o := Options{Out: out, Model: "micro", Policy: m, Tokenizer: tok, Profile: p}
+	if _, err := RunSeeds(context.Background(), o, []uint64{1, 1}); err == nil {
+		t.Fatal("duplicate seeds accepted")
+	}
+	sr, err := RunSeeds(context.Background(), o, seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsSeedsDir(out) || IsSeedsDir(filepath.Join(out, SeedDir(1))) {
+		t.Error("IsSeedsDir: wrong answer for the top or a seed directory")
+	}
+	if err := CheckSeeds(out); err != nil {
+		t.Fatal(err)
+	}
+	// Each seed directory holds its own seed's demo.
+	var a, b Results
+	if err := readJSON(filepath.Join(out, SeedDir(1), ResultsFile), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := readJSON(filepath.Join(out, SeedDir(2), ResultsFile), &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.Profile.Seed != 1 || b.Profile.Seed != 2 {
+		t.Errorf("seed directories: profiles seed %d and %d", a.Profile.Seed, b.Profile.Seed)
+	}
+	for i, f := range sr.Findings {
+		if f.PerSeed[0] != a.Findings[i].Verdict.Reproduced || f.PerSeed[1] != b.Findings[i].Verdict.Reproduced {
+			t.Errorf("finding %s: per-seed %v, seed results %s, %s", f.Name, f.PerSeed, a.Findings[i].Verdict.Reproduced, b.Findings[i].Verdict.Reproduced)
+		}
+	}
+	// A broken seed directory fails the check of the whole.
+	if err := os.Remove(filepath.Join(out, SeedDir(2), ReportFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckSeeds(out); err == nil || !strings.Contains(err.Error(), SeedDir(2)) {
+		t.Errorf("CheckSeeds with seed-2's report missing: %v", err)
+	}
+}
+
+func TestCombineSeeds(t *testing.T) {
+	p := DefaultProfile()
+	results := func(verdicts ...string) *Results {
+		r := &Results{Profile: p}
+		for i, f := range Findings(p) {
+			if i < len(verdicts) {
+				r.Findings = append(r.Findings, FindingResult{ID: f.ID, Name: f.Name, Verdict: Verdict{Reproduced: verdicts[i], Evidence: "e"}})
+			}
+		}
+		return r
+	}
+	got := combineSeeds([]*Results{
+		results(Yes, Yes, No, No, Inconclusive, Yes),
+		results(Yes, No, No, Inconclusive, Inconclusive), // finding 6 missing
+	})
+	want := []string{Yes, Inconclusive, No, Inconclusive, Inconclusive, Inconclusive, Inconclusive, Inconclusive}
+	for i, f := range got {
+		if f.Reproduced != want[i] {
+			t.Errorf("finding %s: %s (per seed %v), want %s", f.Name, f.Reproduced, f.PerSeed, want[i])
+		}
+	}
+	if got[5].PerSeed[1] != Inconclusive || got[5].Evidence[1] != "not computed for this seed" {
+		t.Errorf("missing finding: %v %v", got[5].PerSeed, got[5].Evidence)
+	}
+}

@@ -15,6 +15,8 @@
 //     the progress bar; eval.go: the budget-ladder evaluation.
 //   - results.go: the results.json schema (versioned); html.go and svg.go:
 //     the report; check.go: Check, the CI validation of an output directory.
+//   - seeds.go: RunSeeds, the whole demo once per training seed (one
+//     subdirectory each) and each finding's verdict over the seeds.
 //
 // demo imports lab, rl, eval/metrics, grade and engine; only cmd/terse
 // imports it.

@@ -1,0 +1,258 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SeedsSchema names the results.json of a demo over several seeds.
+const SeedsSchema = "terse.demo.seeds/v1"
+
+// SeedResults is results.json of a demo over several training seeds
+// (schema terse.demo.seeds/v1). Each seed is a whole demo (Results, its own
+// results.json and report.html) in the subdirectory SeedDir(seed); a
+// finding is reproduced when every seed says yes, not reproduced when every
+// seed says no, and inconclusive otherwise. Verdicts of one seed already
+// allow for evaluation noise; the seeds add the noise of training.
+//
+//	schema    "terse.demo.seeds/v1"
+//	seeds     the training seeds, in run order
+//	dirs      each seed's directory, relative to this file
+//	seconds   wall time of the invocation that wrote the file
+//	findings  per finding: the verdict over the seeds and each seed's
+type SeedResults struct {
+	Schema   string        `json:"schema"`
+	Seeds    []uint64      `json:"seeds"`
+	Dirs     []string      `json:"dirs"`
+	Seconds  float64       `json:"seconds"`
+	Findings []SeedFinding `json:"findings"`
+}
+
+// SeedFinding is one finding over the seeds.
+type SeedFinding struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Claim string `json:"claim"`
+	// Reproduced is yes (every seed yes), no (every seed no) or inconclusive.
+	Reproduced string `json:"reproduced"`
+	// PerSeed and Evidence are each seed's verdict and evidence, in the
+	// order of SeedResults.Seeds.
+	PerSeed  []string `json:"per_seed"`
+	Evidence []string `json:"evidence"`
+}
+
+// SeedDir is the subdirectory of a multi-seed demo holding one seed's demo.
+func SeedDir(seed uint64) string { return fmt.Sprintf("seed-%d", seed) }
+
+// RunSeeds runs the demo once per seed (Options.Profile with Seed set), each
+// into Options.Out/SeedDir(seed) with its own cache, results.json and
+// report.html, then writes the verdicts over the seeds to Options.Out as
+// results.json (SeedResults) and report.html. Rerunning resumes as Run does.
+func RunSeeds(ctx context.Context, o Options, seeds []uint64) (*SeedResults, error) {
+	t0 := time.Now()
+	if len(seeds) < 2 {
+		return nil, fmt.Errorf("demo: RunSeeds needs at least two seeds, got %v", seeds)
+	}
+	for i, s := range seeds {
+		if slices.Contains(seeds[:i], s) {
+			return nil, fmt.Errorf("demo: seed %d given twice", s)
+		}
+	}
+	var all []*Results
+	sr := &SeedResults{Schema: SeedsSchema, Seeds: seeds}
+	for i, seed := range seeds {
+		so := o
+		so.Profile.Seed = seed
+		so.Out = filepath.Join(o.Out, SeedDir(seed))
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "terse demo: seed %d (%d of %d) into %s\n", seed, i+1, len(seeds), so.Out)
+		}
+		r, err := Run(ctx, so)
+		if err != nil {
+			return nil, fmt.Errorf("seed %d: %w", seed, err)
+		}
+		all = append(all, r)
+		sr.Dirs = append(sr.Dirs, SeedDir(seed))
+	}
+	sr.Findings = combineSeeds(all)
+	sr.Seconds = time.Since(t0).Seconds()
+	if err := writeJSON(filepath.Join(o.Out, ResultsFile), sr); err != nil {
+		return nil, err
+	}
+	var page bytes.Buffer
+	if err := RenderSeedsHTML(&page, sr, all); err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(o.Out, ReportFile), page.Bytes()); err != nil {
+		return nil, err
+	}
+	return sr, nil
+}
+
+// combineSeeds puts each finding's verdicts side by side and decides the
+// verdict over the seeds. A finding missing from a seed counts as
+// inconclusive there.
+func combineSeeds(all []*Results) []SeedFinding {
+	var out []SeedFinding
+	for _, f := range Findings(all[0].Profile) {
+		sf := SeedFinding{ID: f.ID, Name: f.Name, Title: f.Title, Claim: f.Claim}
+		for _, r := range all {
+			v := Verdict{Reproduced: Inconclusive, Evidence: "not computed for this seed"}
+			if i := slices.IndexFunc(r.Findings, func(g FindingResult) bool { return g.Name == f.Name }); i >= 0 {
+				v = r.Findings[i].Verdict
+			}
+			sf.PerSeed = append(sf.PerSeed, v.Reproduced)
+			sf.Evidence = append(sf.Evidence, v.Evidence)
+		}
+		sf.Reproduced = Inconclusive
+		switch {
+		case !slices.ContainsFunc(sf.PerSeed, func(s string) bool { return s != Yes }):
+			sf.Reproduced = Yes
+		case !slices.ContainsFunc(sf.PerSeed, func(s string) bool { return s != No }):
+			sf.Reproduced = No
+		}
+		out = append(out, sf)
+	}
+	return out
+}
+
+// RenderSeedsHTML writes the page of a multi-seed demo: the verdict of
+// every finding over the seeds, each seed's verdict and evidence, and links
+// to each seed's full report. Self-contained like RenderHTML.
+func RenderSeedsHTML(w io.Writer, sr *SeedResults, all []*Results) error {
+	if len(all) != len(sr.Seeds) || len(all) == 0 {
+		return errors.New("demo: rendering the seeds page: one Results per seed needed")
+	}
+	type row struct {
+		SeedFinding
+		Anchor string
+		Cells  [][2]string // verdict, evidence per seed
+	}
+	var rows []row
+	for _, f := range sr.Findings {
+		r := row{SeedFinding: f, Anchor: "finding-" + f.Name}
+		for i := range f.PerSeed {
+			r.Cells = append(r.Cells, [2]string{f.PerSeed[i], f.Evidence[i]})
+		}
+		rows = append(rows, r)
+	}
+	data := struct {
+		S       *SeedResults
+		R       *Results
+		Rows    []row
+		Minutes string
+	}{sr, all[0], rows, fmt.Sprintf("%.1f", sumWork(all)/60)}
+	if err := seedsTmpl.Execute(w, data); err != nil {
+		return fmt.Errorf("demo: rendering the seeds page: %w", err)
+	}
+	return nil
+}
+
+func sumWork(all []*Results) float64 {
+	s := 0.0
+	for _, r := range all {
+		s += r.WorkSeconds
+	}
+	return s
+}
+
+// CheckSeeds validates a multi-seed demo directory: results.json has the
+// seeds schema and every finding over every seed, each seed's directory
+// passes Check, and report.html is well-formed, self-contained and links to
+// every seed's report.
+func CheckSeeds(dir string) error {
+	var sr SeedResults
+	if err := readJSON(filepath.Join(dir, ResultsFile), &sr); err != nil {
+		return fmt.Errorf("demo: check: %w", err)
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("demo: check: "+format, args...)) }
+	if sr.Schema != SeedsSchema {
+		bad("%s: schema %q, want %q", ResultsFile, sr.Schema, SeedsSchema)
+	}
+	if len(sr.Seeds) < 2 || len(sr.Dirs) != len(sr.Seeds) {
+		bad("%s: %d seeds and %d directories", ResultsFile, len(sr.Seeds), len(sr.Dirs))
+	}
+	var names []string
+	for _, f := range sr.Findings {
+		names = append(names, f.Name)
+		if !slices.Contains([]string{Yes, No, Inconclusive}, f.Reproduced) || len(f.PerSeed) != len(sr.Seeds) || len(f.Evidence) != len(sr.Seeds) {
+			bad("%s: finding %s: incomplete (reproduced %q, %d per-seed verdicts)", ResultsFile, f.Name, f.Reproduced, len(f.PerSeed))
+		}
+	}
+	if !slices.Equal(names, FindingNames()) {
+		bad("%s: findings %v, want %v", ResultsFile, names, FindingNames())
+	}
+	for _, d := range sr.Dirs {
+		if filepath.IsAbs(d) || strings.Contains(d, "..") {
+			bad("%s: seed directory %q is not inside %s", ResultsFile, d, dir)
+			continue
+		}
+		if err := Check(filepath.Join(dir, d)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d, err))
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("demo: check: %w", err))...)
+	}
+	errs = append(errs, checkPage(string(page))...)
+	for _, name := range FindingNames() {
+		if !strings.Contains(string(page), `id="finding-`+name+`"`) {
+			bad("%s: no row for finding %s", ReportFile, name)
+		}
+	}
+	for _, d := range sr.Dirs {
+		if !strings.Contains(string(page), `href="`+d+`/`+ReportFile+`"`) {
+			bad("%s: no link to %s/%s", ReportFile, d, ReportFile)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// IsSeedsDir reports whether dir holds a multi-seed demo (its results.json
+// has the seeds schema).
+func IsSeedsDir(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return false
+	}
+	var head struct {
+		Schema string `json:"schema"`
+	}
+	return json.Unmarshal(b, &head) == nil && head.Schema == SeedsSchema
+}
+
+var seedsTmpl = template.Must(template.New("seeds").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>terse demo: the paper's findings in the lab, over seeds</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1300px;color:#222;line-height:1.45;padding:0 1em}
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+.yes{color:#1e8449;font-weight:700}.no{color:#b03a2e;font-weight:700}.inconclusive{color:#9a6b00;font-weight:700}
+.ev{font-size:.9em;color:#444}
+</style></head><body>
+<h1>terse demo: the paper's findings in the lab, over {{len .S.Seeds}} training seeds</h1>
+<p>Base model <b>{{.R.Model}}</b>, profile <b>{{.R.Profile.Name}}</b>: the whole demo ran once per training seed
+({{range $i, $s := .S.Seeds}}{{if $i}}, {{end}}<a href="{{index $.S.Dirs $i}}/report.html">seed {{$s}}</a>{{end}}; each link is that seed's full report
+with charts, rules and numbers). Within one seed a verdict already allows for evaluation noise (paired 95% tolerances);
+across seeds a finding counts as <span class="yes">yes</span> only when every seed says yes and as <span class="no">no</span> only
+when every seed says no: anything else is <span class="inconclusive">inconclusive</span>, because training noise alone changed the verdict.
+The experiments took {{.Minutes}} minutes of wall time in all. Paper: "The Art of Efficient Reasoning: Data, Reward, and Optimization" (arXiv 2602.20945).</p>
+<table><tr><th>#</th><th>finding</th><th>over the seeds</th>{{range .S.Seeds}}<th>seed {{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr id="{{.Anchor}}"><td>{{.ID}}</td><td><b>{{.Title}}</b><br><span class="ev">{{.Claim}}</span></td><td class="{{.Reproduced}}">{{.Reproduced}}</td>
+{{range .Cells}}<td><span class="{{index . 0}}">{{index . 0}}</span><br><span class="ev">{{index . 1}}</span></td>{{end}}</tr>
+{{end}}</table>
+<p>Every number is in results.json (schema {{.S.Schema}}) beside this file and, per seed, in that seed's results.json.</p>
+</body></html>
+`))
