@@ -88,37 +88,37 @@ type Message struct {
 // VerlRewardModel is verl's reward_model column.
 type VerlRewardModel struct {
 	// Style is "rule": the reward is computed from the ground truth.
-	Style string `parquet:"style"`
+	Style string `json:"style" parquet:"style"`
 	// GroundTruth is the first gold answer (verl's compute_score takes one
 	// string; every alternative is in extra_info.gold).
-	GroundTruth string `parquet:"ground_truth"`
+	GroundTruth string `json:"ground_truth" parquet:"ground_truth"`
 }
 
 // VerlExtraInfo is verl's extra_info column: verl passes it to
 // compute_score. index is verl's convention; the rest is terse's profile.
 type VerlExtraInfo struct {
-	Index          int64    `parquet:"index"`
-	Split          string   `parquet:"split"`
-	ID             string   `parquet:"id"`
-	Benchmark      string   `parquet:"benchmark"`
-	Level          int64    `parquet:"level"`
-	PassRate       float64  `parquet:"pass_rate"`
-	Samples        int64    `parquet:"samples"`
-	Correct        int64    `parquet:"correct"`
-	TruncationRate float64  `parquet:"truncation_rate"`
-	RolloutLimit   int64    `parquet:"rollout_limit"`
-	Gold           []string `parquet:"gold,list"`
+	Index          int64    `json:"index" parquet:"index"`
+	Split          string   `json:"split" parquet:"split"`
+	ID             string   `json:"id" parquet:"id"`
+	Benchmark      string   `json:"benchmark" parquet:"benchmark"`
+	Level          int64    `json:"level" parquet:"level"`
+	PassRate       float64  `json:"pass_rate" parquet:"pass_rate"`
+	Samples        int64    `json:"samples" parquet:"samples"`
+	Correct        int64    `json:"correct" parquet:"correct"`
+	TruncationRate float64  `json:"truncation_rate" parquet:"truncation_rate"`
+	RolloutLimit   int64    `json:"rollout_limit" parquet:"rollout_limit"`
+	Gold           []string `json:"gold" parquet:"gold,list"`
 }
 
 // VerlRow is one row of verl's RL parquet (verl/utils/dataset/rl_dataset.py
 // reads it with pyarrow/datasets: prompt becomes a list of {role, content}
 // dicts, reward_model and extra_info become dicts).
 type VerlRow struct {
-	DataSource  string          `parquet:"data_source"`
-	Prompt      []Message       `parquet:"prompt,list"`
-	Ability     string          `parquet:"ability"`
-	RewardModel VerlRewardModel `parquet:"reward_model"`
-	ExtraInfo   VerlExtraInfo   `parquet:"extra_info"`
+	DataSource  string          `json:"data_source" parquet:"data_source"`
+	Prompt      []Message       `json:"prompt" parquet:"prompt,list"`
+	Ability     string          `json:"ability" parquet:"ability"`
+	RewardModel VerlRewardModel `json:"reward_model" parquet:"reward_model"`
+	ExtraInfo   VerlExtraInfo   `json:"extra_info" parquet:"extra_info"`
 }
 
 // promptText renders the user message of r.

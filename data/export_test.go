@@ -3,7 +3,10 @@ package data
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -238,5 +241,72 @@ func TestExportErrors(t *testing.T) {
 	recs[1].Problem.Gold = nil
 	if err := Export(&bytes.Buffer{}, recs, ExportOptions{Format: FormatVerl}); err == nil || !strings.Contains(err.Error(), "b has no gold") {
 		t.Errorf("no gold: %v", err)
+	}
+}
+
+// hyparquetDir finds the hyparquet package ($TERSE_HYPARQUET, else where
+// scripts/fetch-hyparquet.sh puts it) and node. Missing, the test fails under
+// CI=true and skips otherwise.
+func hyparquetDir(t *testing.T) (node, dir string) {
+	t.Helper()
+	dir = os.Getenv("TERSE_HYPARQUET")
+	if dir == "" {
+		dir = filepath.Join("..", ".cache", "hyparquet", "node_modules", "hyparquet")
+	}
+	node, err := exec.LookPath("node")
+	_, statErr := os.Stat(filepath.Join(dir, "src", "node.js"))
+	if err != nil || statErr != nil {
+		msg := fmt.Sprintf("node or hyparquet not found (%v; %v): run scripts/fetch-hyparquet.sh (or set TERSE_HYPARQUET)", err, statErr)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return node, abs
+}
+
+// TestExportVerlReadByHyparquet reads terse's verl parquet with an
+// independent implementation (hyparquet, JavaScript): every row, nested
+// prompt list and struct column must come back as the rows terse wrote.
+func TestExportVerlReadByHyparquet(t *testing.T) {
+	node, dir := hyparquetDir(t)
+	recs := exportRecs()
+	o := ExportOptions{Format: FormatVerl, System: "Be brief."}
+	path := filepath.Join(t.TempDir(), "train.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Export(f, recs, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, filepath.Join("testdata", "read_parquet.mjs"), dir, path).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("hyparquet: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("hyparquet output: %v\n%s", err, out)
+	}
+	wb, _ := json.Marshal(VerlRows(recs, o))
+	if err := json.Unmarshal(wb, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("hyparquet read\n%s\nterse wrote\n%s", out, wb)
+	}
+	if rows := got.([]any); len(rows) != 2 || len(rows[0].(map[string]any)["prompt"].([]any)) != 2 {
+		t.Fatalf("want 2 rows with system + user messages, got %s", out)
 	}
 }
