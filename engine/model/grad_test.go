@@ -177,14 +177,14 @@ func TestGradAttention(t *testing.T) {
 				mask[T-1] = 0
 				mask[T] = 0
 				mask[T+T/2] = 0
-				out, att := make([]float32, B*T*HD), make([]float32, B*H*T*T)
+				out, rowMax, rowInv := make([]float32, B*T*HD), make([]float32, B*H*T), make([]float32, B*H*T)
 				loss := func() float64 {
-					m.attentionForward(out, att, q, k, v, mask, B, T, H, KVH, D)
+					m.attentionForward(out, rowMax, rowInv, q, k, v, mask, B, T, H, KVH, D)
 					return dot64(out, proj)
 				}
 				loss()
-				dq, dk, dv, datt := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v)), make([]float32, len(att))
-				m.attentionBackward(dq, dk, dv, datt, proj, att, q, k, v, B, T, H, KVH, D)
+				dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
+				m.attentionBackward(dq, dk, dv, proj, rowMax, rowInv, q, k, v, mask, B, T, H, KVH, D)
 				checkGrad(t, "attention/q", q, dq, loss, 1e-2, 1e-3)
 				checkGrad(t, "attention/k", k, dk, loss, 1e-2, 1e-3)
 				checkGrad(t, "attention/v", v, dv, loss, 1e-2, 1e-3)

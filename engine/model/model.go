@@ -338,28 +338,31 @@ func ropeRows(x []float32, pos []int32, cos, sin []float32, lo, hi, nh, D int, s
 const attnBlock = 64
 
 // attentionForward is causal grouped-query attention with a key padding mask.
-// q (B,T,H·D), k and v (B,T,KVH·D), mask (B,T); out (B,T,H·D), att (B,H,T,T)
-// keeps the probabilities: att[t,s] = softmax_s(q_t·k_s/√D) over s ≤ t with
-// mask[s] ≠ 0; rows of padding queries are all zero. Query head h reads KV
-// head h/(H/KVH). Work runs in goroutines over (b, kv head) groups; each
-// head is processed in query blocks of attnBlock rows, and a block's rows of
-// att are only written (and later read) below the block's end.
-func (m *Model) attentionForward(out, att, q, k, v, mask []float32, B, T, H, KVH, D int) {
+// q (B,T,H·D), k and v (B,T,KVH·D), mask (B,T); out (B,T,H·D). With
+// P[t,s] = softmax_s(q_t·k_s/√D) over s ≤ t with mask[s] ≠ 0 (rows of
+// padding queries all zero), out = P·v. Query head h reads KV head
+// h/(H/KVH). P itself is not kept: rowMax and rowInv (B,H,T) keep each row's
+// maximum score and 1/Σexp, from which attentionBackward recomputes P bit
+// for bit (memory O(T) per head instead of O(T²), as in FlashAttention).
+// Work runs in goroutines over (b, kv head) groups; each head is processed
+// in query blocks of attnBlock rows against keys [0, block end), skipping
+// most of the masked upper triangle.
+func (m *Model) attentionForward(out, rowMax, rowInv, q, k, v, mask []float32, B, T, H, KVH, D int) {
 	HD, KD, G := H*D, KVH*D, H/KVH
 	scale := float32(1 / math.Sqrt(float64(D)))
 	parallelFor(B*KVH, 2*G*T*T*D, func(lo, hi int) {
+		pa := make([]float32, attnBlock*T) // one block of scores, then probabilities
 		for task := lo; task < hi; task++ {
 			b, kvh := task/KVH, task%KVH
 			ko := b*T*KD + kvh*D
 			mk := padded(mask[b*T : (b+1)*T])
 			for h := kvh * G; h < (kvh+1)*G; h++ {
-				qo, ao := b*T*HD+h*D, (b*H+h)*T*T
+				qo, so := b*T*HD+h*D, (b*H+h)*T
 				for t0 := 0; t0 < T; t0 += attnBlock {
 					t1 := min(t0+attnBlock, T)
-					pa := att[ao+t0*T:]
 					m.blas1.Sgemm(false, true, t1-t0, t1, D, scale, q[qo+t0*HD:], HD, k[ko:], KD, 0, pa, T) // S = q·kᵀ/√D
 					for t := t0; t < t1; t++ {
-						softmaxCausalRow(pa[(t-t0)*T:(t-t0)*T+t1], mk, t) // columns ≥ t1 are never read
+						rowMax[so+t], rowInv[so+t] = softmaxCausalRow(pa[(t-t0)*T:(t-t0)*T+t1], mk, t) // columns ≥ t1 are never read
 					}
 					m.blas1.Sgemm(false, false, t1-t0, D, t1, 1, pa, T, v[ko:], KD, 0, out[qo+t0*HD:], HD) // y = P·v
 				}
@@ -371,39 +374,53 @@ func (m *Model) attentionForward(out, att, q, k, v, mask []float32, B, T, H, KVH
 // softmaxCausalRow turns the computed scores row[:len(row)] (keys below the
 // query block's end) into probabilities over s ≤ t with mask[s] ≠ 0, zeroing
 // every other entry, and the whole row when t is padding. mask is nil when
-// the sequence has no padding (the common case, without per-key tests).
-func softmaxCausalRow(row, mask []float32, t int) {
+// the sequence has no padding (the common case, without per-key tests). It
+// returns the row's maximum and 1/Σexp, with which causalProbs recomputes
+// the same probabilities from the scores (0, 0 for a padding row).
+func softmaxCausalRow(row, mask []float32, t int) (mx, inv float32) {
 	if mask != nil && mask[t] == 0 {
 		clear(row)
-		return
+		return 0, 0
 	}
 	r := row[:t+1]
-	mx := float32(math.Inf(-1))
+	mx = float32(math.Inf(-1))
 	for s, v := range r {
 		if v > mx && (mask == nil || mask[s] != 0) {
 			mx = v
 		}
 	}
 	var sum float32
-	if mask == nil {
-		for s, v := range r {
-			e := kernel.Exp(v - mx)
-			r[s] = e
-			sum += e
+	for s, v := range r {
+		e := float32(0)
+		if mask == nil || mask[s] != 0 {
+			e = kernel.Exp(v - mx)
 		}
-	} else {
-		for s, v := range r {
-			e := float32(0)
-			if mask[s] != 0 {
-				e = kernel.Exp(v - mx)
-			}
-			r[s] = e
-			sum += e
-		}
+		r[s] = e
+		sum += e
 	}
-	inv := 1 / sum
+	inv = 1 / sum
 	for s := range r {
 		r[s] *= inv
+	}
+	clear(row[t+1:])
+	return mx, inv
+}
+
+// causalProbs recomputes softmaxCausalRow's probabilities from the same
+// scores and the row's mx and inv: every value is computed by the same
+// operations, so it equals the forward pass's bit for bit.
+func causalProbs(row, mask []float32, t int, mx, inv float32) {
+	if mask != nil && mask[t] == 0 {
+		clear(row)
+		return
+	}
+	r := row[:t+1]
+	for s, v := range r {
+		e := float32(0)
+		if mask == nil || mask[s] != 0 {
+			e = kernel.Exp(v - mx)
+		}
+		r[s] = e * inv
 	}
 	clear(row[t+1:])
 }
@@ -419,24 +436,29 @@ func padded(mask []float32) []float32 {
 }
 
 // attentionBackward: given dout (B,T,H·D), accumulates dq (B,T,H·D), dk and
-// dv (B,T,KVH·D). datt (B,H,T,T) is scratch. With P = att and S the scaled
-// scores: dP = dout·Vᵀ, dV += Pᵀ·dout, dS = P⊙(dP − rowsum(P⊙dP)),
-// dQ += dS·K/√D, dK += dSᵀ·Q/√D, in the same query blocks as forward.
-// Goroutines own disjoint (b, kv head) groups, so the += into dk and dv
-// never race.
-func (m *Model) attentionBackward(dq, dk, dv, datt, dout, att, q, k, v []float32, B, T, H, KVH, D int) {
+// dv (B,T,KVH·D). Per query block it recomputes the scores S (one more
+// GEMM) and P from attentionForward's rowMax and rowInv, then with
+// dP = dout·Vᵀ: dV += Pᵀ·dout, dS = P⊙(dP − rowsum(P⊙dP)), dQ += dS·K/√D,
+// dK += dSᵀ·Q/√D. Goroutines own disjoint (b, kv head) groups, so the +=
+// into dk and dv never race.
+func (m *Model) attentionBackward(dq, dk, dv, dout, rowMax, rowInv, q, k, v, mask []float32, B, T, H, KVH, D int) {
 	HD, KD, G := H*D, KVH*D, H/KVH
 	scale := float32(1 / math.Sqrt(float64(D)))
-	parallelFor(B*KVH, 4*G*T*T*D, func(lo, hi int) {
+	parallelFor(B*KVH, 5*G*T*T*D, func(lo, hi int) {
+		pa, da := make([]float32, attnBlock*T), make([]float32, attnBlock*T) // P and dP/dS of one block
 		for task := lo; task < hi; task++ {
 			b, kvh := task/KVH, task%KVH
 			ko := b*T*KD + kvh*D
+			mk := padded(mask[b*T : (b+1)*T])
 			for h := kvh * G; h < (kvh+1)*G; h++ {
-				qo, ao := b*T*HD+h*D, (b*H+h)*T*T
+				qo, so := b*T*HD+h*D, (b*H+h)*T
 				for t0 := 0; t0 < T; t0 += attnBlock {
 					t1 := min(t0+attnBlock, T)
 					n := t1 - t0
-					pa, da := att[ao+t0*T:], datt[ao+t0*T:]
+					m.blas1.Sgemm(false, true, n, t1, D, scale, q[qo+t0*HD:], HD, k[ko:], KD, 0, pa, T) // S = q·kᵀ/√D again
+					for t := t0; t < t1; t++ {
+						causalProbs(pa[(t-t0)*T:(t-t0)*T+t1], mk, t, rowMax[so+t], rowInv[so+t])
+					}
 					m.blas1.Sgemm(false, true, n, t1, D, 1, dout[qo+t0*HD:], HD, v[ko:], KD, 0, da, T)  // dP = dy·vᵀ
 					m.blas1.Sgemm(true, false, t1, D, n, 1, pa, T, dout[qo+t0*HD:], HD, 1, dv[ko:], KD) // dv += Pᵀ·dy
 					for r := 0; r < n; r++ {
@@ -620,7 +642,8 @@ type layerActs struct {
 	kRstd   []float32 // (N,KVH) k_norm rstd
 	qr      []float32 // (N,H·D) q after q_norm and RoPE
 	kr      []float32 // (N,KVH·D) k after k_norm and RoPE
-	att     []float32 // (B,H,T,T) attention probabilities
+	attMax  []float32 // (B,H,T) attention row maxima (attentionForward's rowMax)
+	attInv  []float32 // (B,H,T) attention rows' 1/Σexp (rowInv)
 	y       []float32 // (N,H·D) attention output before o_proj
 	mid     []float32 // (N,C) residual after attention
 	ln2     []float32 // (N,C) post_attention_layernorm output
@@ -634,13 +657,12 @@ type layerActs struct {
 // Workspace holds the activations of one Forward for the following Backward,
 // plus scratch. Buffers grow to the largest batch seen and are reused, so
 // steady-state training allocates no buffers (only small goroutine
-// bookkeeping). Memory is dominated by the attention probabilities,
-// L·B·H·T² floats, and the MLP activations, 3·L·B·T·F floats. A Workspace serves one goroutine
+// bookkeeping). Memory is dominated by the MLP activations, 4·L·B·T·F
+// floats; attention keeps two floats per (head, row), not its T² scores. A Workspace serves one goroutine
 // at a time; its outputs (logp, entropy) are valid until the next Forward.
 type Workspace struct {
 	B, T  int
 	capN  int    // rows allocated for
-	capBT int    // B·T·T allocated for (attention)
 	dims  [7]int // V, C, F, L, H, KVH, D the buffers were sized for
 	valid bool
 
@@ -660,7 +682,6 @@ type Workspace struct {
 	dres, dln        []float32 // (N,C)
 	dy, dq, dqRaw    []float32 // (N,H·D)
 	dk, dv, dkRaw    []float32 // (N,KVH·D)
-	datt             []float32 // (B,H,T,T)
 	dact, dgate, dup []float32 // (N,F)
 }
 
@@ -673,13 +694,13 @@ func (ws *Workspace) ensure(c Config, B, T int) {
 	ws.B, ws.T = B, T
 	dims := [7]int{c.VocabSize, c.HiddenSize, c.IntermediateSize, c.NumHiddenLayers, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim}
 	if dims != ws.dims { // first use, or another model's workspace
-		ws.dims, ws.capN, ws.capBT = dims, 0, 0
+		ws.dims, ws.capN = dims, 0
 	}
-	if N <= ws.capN && B*T*T <= ws.capBT {
+	if N <= ws.capN {
 		return
 	}
-	N, BTT := max(N, ws.capN), max(B*T*T, ws.capBT)
-	ws.capN, ws.capBT = N, BTT
+	N = max(N, ws.capN)
+	ws.capN = N
 	C, F, V, D, H, KVH, L := c.HiddenSize, c.IntermediateSize, c.VocabSize, c.HeadDim, c.NumAttentionHeads, c.NumKeyValueHeads, c.NumHiddenLayers
 	HD, KD := H*D, KVH*D
 	f := func(n int) []float32 { return make([]float32, n) }
@@ -693,7 +714,7 @@ func (ws *Workspace) ensure(c Config, B, T int) {
 	for l := range ws.layers {
 		ws.layers[l] = layerActs{
 			ln1: f(N * C), ln1Rstd: f(N), q: f(N * HD), k: f(N * KD), v: f(N * KD),
-			qRstd: f(N * H), kRstd: f(N * KVH), qr: f(N * HD), kr: f(N * KD), att: f(BTT * H),
+			qRstd: f(N * H), kRstd: f(N * KVH), qr: f(N * HD), kr: f(N * KD), attMax: f(N * H), attInv: f(N * H),
 			y: f(N * HD), mid: f(N * C), ln2: f(N * C), ln2Rstd: f(N), gate: f(N * F), up: f(N * F), sig: f(N * F), act: f(N * F),
 		}
 	}
@@ -702,7 +723,6 @@ func (ws *Workspace) ensure(c Config, B, T int) {
 	ws.dres, ws.dln = f(N*C), f(N*C)
 	ws.dy, ws.dq, ws.dqRaw = f(N*HD), f(N*HD), f(N*HD)
 	ws.dk, ws.dv, ws.dkRaw = f(N*KD), f(N*KD), f(N*KD)
-	ws.datt = f(BTT * H)
 	ws.dact, ws.dgate, ws.dup = f(N*F), f(N*F), f(N*F)
 }
 
@@ -830,7 +850,7 @@ func (m *Model) blockForward(ws *Workspace, l int) {
 	rmsnormForward(a.kr, a.kRstd, a.k, p.KNorm, N*KVH, D, eps)
 	ropeForward(a.qr, ws.pos, m.ropeCos, m.ropeSin, N, H, D)
 	ropeForward(a.kr, ws.pos, m.ropeCos, m.ropeSin, N, KVH, D)
-	m.attentionForward(a.y, a.att, a.qr, a.kr, a.v, ws.mask, B, T, H, KVH, D)
+	m.attentionForward(a.y, a.attMax, a.attInv, a.qr, a.kr, a.v, ws.mask, B, T, H, KVH, D)
 	copy(a.mid, in)
 	m.linearForward(a.mid, a.y, p.Wo, N, HD, C, 1) // mid = in + y·Woᵀ
 
@@ -900,7 +920,7 @@ func (m *Model) blockBackward(ws *Workspace, l int) {
 	clear(dq)
 	clear(dk)
 	clear(dv)
-	m.attentionBackward(dq, dk, dv, ws.datt, dy, a.att, a.qr, a.kr, a.v, B, T, H, KVH, D)
+	m.attentionBackward(dq, dk, dv, dy, a.attMax, a.attInv, a.qr, a.kr, a.v, ws.mask, B, T, H, KVH, D)
 	ropeBackward(dq, ws.pos, m.ropeCos, m.ropeSin, N, H, D)
 	ropeBackward(dk, ws.pos, m.ropeCos, m.ropeSin, N, KVH, D)
 	clear(dqRaw)
