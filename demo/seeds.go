@@ -247,7 +247,7 @@ table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding
 ({{range $i, $s := .S.Seeds}}{{if $i}}, {{end}}<a href="{{index $.S.Dirs $i}}/report.html">seed {{$s}}</a>{{end}}; each link is that seed's full report
 with charts, rules and numbers). Within one seed a verdict already allows for evaluation noise (paired 95% tolerances);
 across seeds a finding counts as <span class="yes">yes</span> only when every seed says yes and as <span class="no">no</span> only
-when every seed says no: anything else is <span class="inconclusive">inconclusive</span>, because training noise alone changed the verdict.
+when every seed says no; anything else is <span class="inconclusive">inconclusive</span> (the seeds disagree, so training noise alone changes the verdict, or no seed could decide).
 The experiments took {{.Minutes}} minutes of wall time in all. Paper: "The Art of Efficient Reasoning: Data, Reward, and Optimization" (arXiv 2602.20945).</p>
 <table><tr><th>#</th><th>finding</th><th>over the seeds</th>{{range .S.Seeds}}<th>seed {{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr id="{{.Anchor}}"><td>{{.ID}}</td><td><b>{{.Title}}</b><br><span class="ev">{{.Claim}}</span></td><td class="{{.Reproduced}}">{{.Reproduced}}</td>
