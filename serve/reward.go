@@ -85,6 +85,12 @@ type RewardOptions struct {
 	// that make one training step: the shape's Update runs after every
 	// AdaptiveStep rollouts scored. Default 1024 (128 prompts × 8).
 	AdaptiveStep int
+	// StateFile, for a reward.Stateful shape, is a JSON file holding the
+	// shape's state (reward.Stateful.MarshalState): loaded at start when it
+	// exists, rewritten atomically after every Update, so a restarted
+	// service continues the training run's L_T. The rollouts of a step in
+	// progress when the service stops are not kept. "" keeps no state.
+	StateFile string
 	// MaxBodyBytes caps a request body; default 64 MiB.
 	MaxBodyBytes int64
 	// RequestTimeout bounds one request, group wait included; default 120 s.
@@ -167,6 +173,8 @@ func (o RewardOptions) validate() error {
 		return bad("rollout limit %d, want ≥ 0", o.RolloutLimit)
 	case o.AdaptiveStep < 1:
 		return bad("adaptive step %d, want ≥ 1", o.AdaptiveStep)
+	case o.StateFile != "" && !isStateful(o.Shape):
+		return bad("state file %s: shape %s keeps no state", o.StateFile, o.Shape)
 	case o.MaxBodyBytes < 1:
 		return bad("max body bytes %d, want ≥ 1", o.MaxBodyBytes)
 	case o.RequestTimeout < 0:
@@ -203,9 +211,16 @@ func NewRewardServer(opts RewardOptions) (*RewardServer, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	shape := rsNewShape(opts.Shape, opts.AdaptiveStep)
+	if opts.StateFile != "" {
+		if err := shape.load(opts.StateFile); err != nil {
+			return nil, err
+		}
+		shape.stateFile, shape.log = opts.StateFile, opts.Logger
+	}
 	s := &RewardServer{
 		opts:     opts,
-		shape:    rsNewShape(opts.Shape, opts.AdaptiveStep),
+		shape:    shape,
 		pool:     rsNewPool(opts.Workers),
 		metrics:  rsNewMetrics(),
 		inflight: make(chan struct{}, opts.MaxInFlight),

@@ -2,7 +2,10 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -68,14 +71,52 @@ func (p *rsPool) run(ctx context.Context, n int, f func(i int)) error {
 }
 
 // rsShape wraps the server's shape: for a reward.Stateful shape it observes
-// every scored group and calls Update after every step rollouts.
+// every scored group, calls Update after every step rollouts and, with a
+// state file, saves the state after each Update.
 type rsShape struct {
-	shape reward.Shape
-	st    reward.Stateful // nil unless shape is stateful
-	step  int
+	shape     reward.Shape
+	st        reward.Stateful // nil unless shape is stateful
+	step      int
+	stateFile string       // "" saves nothing
+	log       *slog.Logger // for state-file write errors
 
-	mu   sync.Mutex // guards seen
+	mu   sync.Mutex // guards seen and the state file
 	seen int        // rollouts observed in the current step
+}
+
+// isStateful reports whether s keeps state across training steps.
+func isStateful(s reward.Shape) bool {
+	_, ok := s.(reward.Stateful)
+	return ok
+}
+
+// load restores the shape's state from path when the file exists.
+func (r *rsShape) load(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = r.st.UnmarshalState(data)
+	}
+	if err != nil {
+		return fmt.Errorf("serve: state file %s: %w", path, err)
+	}
+	return nil
+}
+
+// save writes the shape's state to the state file through a temporary
+// file and a rename, so a crash leaves the previous state intact.
+func (r *rsShape) save() error {
+	data, err := r.st.MarshalState()
+	if err != nil {
+		return err
+	}
+	tmp := r.stateFile + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, r.stateFile)
 }
 
 func rsNewShape(s reward.Shape, step int) *rsShape {
@@ -95,6 +136,11 @@ func (r *rsShape) rewards(g reward.Group) []reward.Outcome {
 	for r.seen >= r.step {
 		r.seen -= r.step
 		r.st.Update()
+		if r.stateFile != "" {
+			if err := r.save(); err != nil {
+				r.log.Error("reward: saving the shape state", "file", r.stateFile, "err", err)
+			}
+		}
 	}
 	return out
 }

@@ -175,14 +175,18 @@ func rsCtxError(err error, what string) *rsError {
 }
 
 func (s *RewardServer) handleHealth(w http.ResponseWriter, r *http.Request) {
-	rsWriteJSON(w, http.StatusOK, map[string]any{
+	h := map[string]any{
 		"status":         "ok",
 		"shape":          s.opts.Shape.String(),
 		"group_size":     s.opts.GroupSize,
 		"rollout_limit":  s.opts.RolloutLimit,
 		"length_approx":  s.lengthApprox(),
 		"pending_groups": s.asm.pending(),
-	})
+	}
+	if a, ok := s.opts.Shape.(interface{ TargetLen() int }); ok {
+		h["target_len"] = a.TargetLen() // L_T in force (adaptive)
+	}
+	rsWriteJSON(w, http.StatusOK, h)
 }
 
 func (s *RewardServer) handleMetrics(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -582,6 +584,52 @@ func TestRewardAdaptiveStep(t *testing.T) {
 	// Step of 3 rollouts: P90 of {100, 200, 300} = 200 + 0.8·100 = 280.
 	if a.TargetLen() != 280 {
 		t.Errorf("L_T = %d, want 280", a.TargetLen())
+	}
+}
+
+// TestRewardStateFile: with --state, a restarted service continues the
+// adaptive L_T where the previous one left it, /healthz reports it, and a
+// corrupt state file or a stateless shape with a state file is refused.
+func TestRewardStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	start := func() (*RewardServer, reward.Stateful) {
+		t.Helper()
+		a := reward.NewAdaptiveTarget(4096, 0.9, 1)
+		s, err := NewRewardServer(RewardOptions{Shape: a, AdaptiveStep: 3, StateFile: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, a
+	}
+	s, _ := start()
+	s.shape.rewards(reward.Group{{Correct: true, Tokens: 100}, {Correct: true, Tokens: 200}, {Correct: true, Tokens: 300}})
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no state file after a step: %v", err)
+	}
+	s2, a2 := start() // the restart
+	if got := a2.(*reward.AdaptiveTarget).TargetLen(); got != 280 {
+		t.Fatalf("restarted L_T = %d, want 280 (P90 of 100, 200, 300)", got)
+	}
+	ts := httptest.NewServer(s2.Handler())
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h map[string]any
+	json.NewDecoder(resp.Body).Decode(&h)
+	resp.Body.Close()
+	if h["target_len"] != 280.0 {
+		t.Errorf("/healthz target_len = %v, want 280", h["target_len"])
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewRewardServer(RewardOptions{Shape: reward.NewAdaptiveTarget(4096, 0.9, 1), StateFile: path}); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("corrupt state file: %v", err)
+	}
+	if _, err := NewRewardServer(RewardOptions{Shape: reward.Truncation{TargetLen: 10}, StateFile: path}); err == nil {
+		t.Error("a state file for a stateless shape was accepted")
 	}
 }
 

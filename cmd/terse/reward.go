@@ -31,6 +31,7 @@ type rewardServeOptions struct {
 	RolloutLimit   int
 	MaskedReward   float64
 	AdaptiveStep   int
+	StateFile      string
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
 	MaxInFlight    int
@@ -132,6 +133,7 @@ Shapes (--shape):
 	f.IntVar(&o.RolloutLimit, "rollout-limit", 0, "L_R in tokens: responses this long are truncated (0: no length check; set it to the trainer's max response length)")
 	f.Float64Var(&o.MaskedReward, "masked-reward", 0, "reward OpenRLHF gets for a masked rollout (it has no mask)")
 	f.IntVar(&o.AdaptiveStep, "adaptive-step", 1024, "for --shape adaptive: rollouts per training step (prompts per batch × group size)")
+	f.StringVar(&o.StateFile, "state", "", "for --shape adaptive: JSON file of the shape's state (L_T and its window), loaded at start if present and rewritten after every step, so a restarted service continues the run")
 	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 64<<20, "largest request body accepted (413 above)")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 120*time.Second, "deadline of one request, group wait included (504 after)")
 	f.IntVar(&o.MaxInFlight, "max-in-flight", 4096, "concurrent requests, those waiting for their group included (429 above)")
@@ -168,7 +170,7 @@ func runRewardServe(ctx context.Context, o rewardServeOptions) error {
 	opts := serve.RewardOptions{
 		Addr: o.Addr, Shape: shape, GroupSize: o.GroupSize, GroupWait: o.GroupWait,
 		Grader: serve.GradeRewardGrader(gopts), EOS: o.EOS, NoEOS: o.NoEOS, Pad: o.Pad,
-		RolloutLimit: o.RolloutLimit, MaskedReward: o.MaskedReward, AdaptiveStep: o.AdaptiveStep,
+		RolloutLimit: o.RolloutLimit, MaskedReward: o.MaskedReward, AdaptiveStep: o.AdaptiveStep, StateFile: o.StateFile,
 		MaxBodyBytes: o.MaxBodyBytes, RequestTimeout: o.RequestTimeout, MaxInFlight: o.MaxInFlight,
 		Workers: o.Workers, Logger: logger,
 	}
