@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -183,20 +184,24 @@ func BenchmarkSwiGLU(b *testing.B) {
 	})
 }
 
-// BenchmarkAttend: one KV head (2 query heads, D=32) over a 128-position cache.
+// BenchmarkAttend: one KV head (2 query heads, D=32, lab-base's shape) over
+// a cache of n positions; keys/s counts cached positions read per second.
 func BenchmarkAttend(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
-	G, D, n, ld := 2, 32, 128, 64
-	q, k, v := randSlice(r, G*D, 1), randSlice(r, n*ld, 1), randSlice(r, n*ld, 1)
-	y, sc := make([]float32, G*D), make([]float32, n)
-	b.Run(Name(), func(b *testing.B) {
-		for b.Loop() {
-			Attend(y, q, G, D, k, v, ld, n, 0.17, sc)
+	for _, n := range []int{128, 1024} {
+		G, D, ld := 2, 32, 64
+		q, k, v := randSlice(r, G*D, 1), randSlice(r, n*ld, 1), randSlice(r, n*ld, 1)
+		y, sc := make([]float32, G*D), make([]float32, n)
+		for _, impl := range []struct {
+			name string
+			f    func(y, q []float32, G, D int, k, v []float32, ld, n int, scale float32, scores []float32)
+		}{{Name(), Attend}, {"go", attendRef}} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, impl.name), func(b *testing.B) {
+				for b.Loop() {
+					impl.f(y, q, G, D, k, v, ld, n, 0.17, sc)
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "keys/s")
+			})
 		}
-	})
-	b.Run("go", func(b *testing.B) {
-		for b.Loop() {
-			attendRef(y, q, G, D, k, v, ld, n, 0.17, sc)
-		}
-	})
+	}
 }
