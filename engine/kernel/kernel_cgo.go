@@ -32,6 +32,8 @@ static inline float terse_exp(float x) {
 	return p * scale;
 }
 
+// terse_swiglu is kernel.swigluRef: out = g·σ(g)·up, σ(g) kept in sig when
+// sig is not NULL.
 TERSE_CLONES
 static void terse_swiglu(float *out, float *sig, const float *gate, const float *up, int64_t n) {
 	if (sig) {
@@ -50,6 +52,8 @@ static void terse_swiglu(float *out, float *sig, const float *gate, const float 
 	}
 }
 
+// terse_fold_sum is kernel.foldSum: the lanes added pairwise, 16 → 8 → 4 →
+// 2 → 1 (lane t += lane t+w).
 static inline float terse_fold_sum(float *acc) {
 	for (int t = 0; t < 8; t++) acc[t] += acc[t + 8];
 	for (int t = 0; t < 4; t++) acc[t] += acc[t + 4];
@@ -95,6 +99,8 @@ static inline void terse_scores(const float *q, int D, const float *k, int64_t l
 	}
 }
 
+// terse_softmax is kernel.softmaxRef: max and sum in LANES lanes, then
+// x = exp(x − max)·(1/sum).
 static inline void terse_softmax(float *x, int n) {
 	int full = n / LANES * LANES;
 	float m[LANES];
@@ -149,6 +155,8 @@ static inline void terse_pv(const float *p, const float *v, int D, int64_t ld, i
 	}
 }
 
+// terse_attend is kernel.attendRef: for each of the G query heads, scores,
+// softmax and the weighted sum of the values.
 TERSE_CLONES
 static void terse_attend(float *y, const float *q, int G, int D, const float *k, const float *v, int64_t ld, int n, float scale, float *sc) {
 	for (int g = 0; g < G; g++) {
