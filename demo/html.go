@@ -272,14 +272,18 @@ func summaryTable(r *Results) *table {
 	return t
 }
 
+// pageCSS is the look both demo pages share (report.html of a seed and the
+// page over seeds): the body, the tables and the verdict colours.
+const pageCSS = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1300px;color:#222;line-height:1.45;padding:0 1em}
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+.yes{color:#1e8449;font-weight:700}.no{color:#b03a2e;font-weight:700}.inconclusive{color:#9a6b00;font-weight:700}
+`
+
 var reportTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>terse demo: the paper's findings in the lab</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1300px;color:#222;line-height:1.45;padding:0 1em}
-.grid{display:flex;flex-wrap:wrap;gap:1em}
+` + pageCSS + `.grid{display:flex;flex-wrap:wrap;gap:1em}
 svg{border:1px solid #ddd}
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
-.yes{color:#1e8449;font-weight:700}.no{color:#b03a2e;font-weight:700}.inconclusive{color:#9a6b00;font-weight:700}
 .verdict{font-size:1.08em;background:#f6f6f6;padding:.6em .8em;border-left:4px solid #888}
 .rule{color:#555;font-size:.9em}.k{font-family:monospace}
 section{margin-top:2.2em;border-top:1px solid #ddd}

@@ -237,10 +237,7 @@ func IsSeedsDir(dir string) bool {
 var seedsTmpl = template.Must(template.New("seeds").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>terse demo: the paper's findings in the lab, over seeds</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1300px;color:#222;line-height:1.45;padding:0 1em}
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
-.yes{color:#1e8449;font-weight:700}.no{color:#b03a2e;font-weight:700}.inconclusive{color:#9a6b00;font-weight:700}
-.ev{font-size:.9em;color:#444}
+` + pageCSS + `.ev{font-size:.9em;color:#444}
 </style></head><body>
 <h1>terse demo: the paper's findings in the lab, over {{len .S.Seeds}} training seeds</h1>
 <p>Base model <b>{{.R.Model}}</b>, profile <b>{{.R.Profile.Name}}</b>: the whole demo ran once per training seed

@@ -90,7 +90,8 @@ type Decoder struct {
 	x, ln, y     []float32   // (R,C), (R,C), (R,H·D)
 	q, k, v      []float32   // (R,H·D), (R,KVH·D), (R,KVH·D)
 	rstd         []float32   // (R·H)
-	groups       []int       // row groups of this step (see rowGroups)
+	groups       []int       // row groups of this step, nil when it runs as one group (see rowGroups)
+	groupBuf     []int       // reused backing array of groups
 	oneGroup     bool        // tests: never split a step into row groups
 	gate, up     []float32   // (R,F)
 	pos          []int32     // (R)
@@ -237,13 +238,13 @@ func (d *Decoder) Step(ctx context.Context) ([]*Sequence, error) {
 			copy(d.x[r*C:(r+1)*C], m.Params.Embed[int(t)*C:(int(t)+1)*C])
 		}
 	}
-	var g []int
+	d.groups = nil
 	if !d.oneGroup {
-		if g = rowGroups(d.groups, d.rowStart, runtime.GOMAXPROCS(0)); g != nil {
-			d.groups = g
+		if d.groups = rowGroups(d.groupBuf, d.rowStart, runtime.GOMAXPROCS(0)); d.groups != nil {
+			d.groupBuf = d.groups[:0]
 		}
 	}
-	if g != nil {
+	if g := d.groups; g != nil {
 		// One fork for the whole forward: each worker runs every layer on
 		// its own sequences' rows, single-threaded (rows never interact
 		// outside their sequence's attention).
