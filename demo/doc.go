@@ -13,8 +13,9 @@
 //   - verdict.go: the claims and the rules that decide them.
 //   - run.go: orchestration, caching and resume (one subdirectory per run),
 //     the progress bar; eval.go: the budget-ladder evaluation.
-//   - results.go: the results.json schema (versioned); html.go and svg.go:
-//     the report; check.go: Check, the CI validation of an output directory.
+//   - results.go: the results.json schema (versioned); html.go: the report
+//     (charts drawn by package chart); check.go: Check, the CI validation
+//     of an output directory.
 //   - seeds.go: RunSeeds, the whole demo once per training seed (one
 //     subdirectory each) and each finding's verdict over the seeds.
 //

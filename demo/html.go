@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/terse-dev/terse/chart"
 	"github.com/terse-dev/terse/rl"
 )
 
@@ -85,7 +86,10 @@ func findingCharts(r *Results, f FindingResult) ([]template.HTML, *table) {
 	p := r.Profile
 	bench := inDomain(p)
 	var charts []template.HTML
-	add := func(s string) { charts = append(charts, template.HTML(s)) }
+	add := func(title, xLabel, yLabel string, ss []chart.Series, marks []chart.Marker, scale chart.Scale) {
+		l := chart.Line{Title: title, XLabel: xLabel, YLabel: yLabel, XScale: scale, Series: ss, Markers: marks}
+		charts = append(charts, template.HTML(l.SVG()))
+	}
 	runsOf := func(names ...string) []*RunResult {
 		var out []*RunResult
 		for _, n := range names {
@@ -95,38 +99,38 @@ func findingCharts(r *Results, f FindingResult) ([]template.HTML, *table) {
 		}
 		return out
 	}
-	overSteps := func(title, ylabel string, rs []*RunResult, get func(rl.StepLog) float64, marks []vmark) {
-		var ss []series
+	overSteps := func(title, ylabel string, rs []*RunResult, get func(rl.StepLog) float64, marks []chart.Marker) {
+		var ss []chart.Series
 		for _, rr := range rs {
-			s := series{name: rr.Name}
+			s := chart.Series{Name: rr.Name}
 			for _, st := range rr.Steps {
 				if st.Step >= 1 {
-					s.xs, s.ys = append(s.xs, float64(st.Step)), append(s.ys, get(st))
+					s.Points = append(s.Points, chart.Point{X: float64(st.Step), Y: get(st)})
 				}
 			}
 			ss = append(ss, s)
 		}
-		add(chart(title, "training step", ylabel, ss, marks, false))
+		add(title, "training step", ylabel, ss, marks, chart.Linear)
 	}
 	ladderChart := func(title string, rs []*RunResult, withBase bool, bench string, get func(BudgetResult) float64, ylabel string) {
-		var ss []series
+		var ss []chart.Series
 		all := rs
 		if withBase && r.Base != nil {
 			all = append([]*RunResult{r.Base}, rs...)
 		}
 		for _, rr := range all {
-			s := series{name: rr.Name}
+			s := chart.Series{Name: rr.Name}
 			for _, b := range p.Budgets {
 				x, ok := rr.at(bench, b)
 				y := math.NaN()
 				if ok {
 					y = get(x)
 				}
-				s.xs, s.ys = append(s.xs, float64(b)), append(s.ys, y)
+				s.Points = append(s.Points, chart.Point{X: float64(b), Y: y})
 			}
 			ss = append(ss, s)
 		}
-		add(chart(title, "token budget", ylabel, ss, nil, true))
+		add(title, "token budget", ylabel, ss, nil, chart.Log2)
 	}
 	mean := func(b BudgetResult) float64 { return b.MeanAtK }
 	length := func(s rl.StepLog) float64 { return s.MeanLength }
@@ -140,37 +144,37 @@ func findingCharts(r *Results, f FindingResult) ([]template.HTML, *table) {
 		if len(rs) == 0 {
 			break
 		}
-		var marks []vmark
+		var marks []chart.Marker
 		if d := rs[0].Dynamics; d != nil && d.RefinementStart >= 0 {
-			marks = append(marks, vmark{x: float64(d.RefinementStart), label: "stage II"})
+			marks = append(marks, chart.Marker{X: float64(d.RefinementStart), Label: "stage II"})
 		}
 		rr := rs[0]
-		var ss []series
+		var ss []chart.Series
 		for _, name := range []string{"mean", "correct", "incorrect"} {
-			s := series{name: name}
+			s := chart.Series{Name: name}
 			for _, st := range rr.Steps {
 				if st.Step < 1 {
 					continue
 				}
 				v := map[string]float64{"mean": st.MeanLength, "correct": st.MeanLengthPos, "incorrect": st.MeanLengthNeg}[name]
-				s.xs, s.ys = append(s.xs, float64(st.Step)), append(s.ys, v)
+				s.Points = append(s.Points, chart.Point{X: float64(st.Step), Y: v})
 			}
 			ss = append(ss, s)
 		}
-		add(chart("Training rollout length (tokens)", "training step", "tokens", ss, marks, false))
+		add("Training rollout length (tokens)", "training step", "tokens", ss, marks, chart.Linear)
 		ss = nil
 		for _, b := range p.Budgets {
-			s := series{name: "budget " + strconv.Itoa(b)}
+			s := chart.Series{Name: "budget " + strconv.Itoa(b)}
 			for _, st := range rr.Steps {
 				for _, e := range st.Eval {
 					if e.Budget == b {
-						s.xs, s.ys = append(s.xs, float64(st.Step)), append(s.ys, e.MeanAtK)
+						s.Points = append(s.Points, chart.Point{X: float64(st.Step), Y: e.MeanAtK})
 					}
 				}
 			}
 			ss = append(ss, s)
 		}
-		add(chart("Held-out accuracy by budget ("+bench+", Mean@k)", "training step", "Mean@k", ss, marks, false))
+		add("Held-out accuracy by budget ("+bench+", Mean@k)", "training step", "Mean@k", ss, marks, chart.Linear)
 		overSteps("Policy entropy (nats/token)", "entropy", rs, entropy, marks)
 	case "rewards":
 		rs := runsOf(Unified, runKimi, runLaser, runLaserD)

@@ -26,6 +26,6 @@
 //     AdamW), a JSONL step log with a one-line progress summary, budget-
 //     ladder evaluations, checkpoints and exact resume.
 //
-// rl imports bench, engine (model, checkpoint, tokenizer), reward and
+// rl imports bench, engine (model, checkpoint, tokenizer), reward, chart and
 // grade; it must not import serve, data, lab, eval or cmd.
 package rl

@@ -199,7 +199,7 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	cfg := run.Config{
 		Options: run.Options{
 			Problems: problems, Sampling: o.Sampling, MaxTokens: o.MaxTokens, Samples: o.Samples,
-			ThinkingOpen: o.ThinkingOpen, Concurrency: o.Concurrency, Grade: evalGrader(o.Grade), Progress: progress,
+			ThinkingOpen: o.ThinkingOpen, Concurrency: o.Concurrency, Grade: data.Grader(o.Grade), Progress: progress,
 		},
 		Sampler: sampler.Options{Endpoints: o.Endpoints, APIKey: os.Getenv(o.APIKeyEnv), Timeout: o.Timeout,
 			MaxAttempts: o.Attempts, MaxConnsPerEndpoint: o.Concurrency},
@@ -261,18 +261,4 @@ func parseBudgets(s string) ([]int, error) {
 		return nil, fmt.Errorf("no budget in %q", s)
 	}
 	return out, nil
-}
-
-// evalGrader adapts grade.Grade to eval.Grader. A problem's
-// Meta["tolerance"] (OlympiadBench's "error" field) becomes its absolute
-// tolerance when it is larger than opts.AbsTol.
-func evalGrader(opts grade.Options) eval.Grader {
-	return func(response string, p bench.Problem) eval.Verdict {
-		o := opts
-		if tol, ok := p.Meta["tolerance"].(float64); ok && tol > o.AbsTol {
-			o.AbsTol = tol
-		}
-		v := grade.Grade(response, p.Gold, o)
-		return eval.Verdict{Correct: v.Correct, Reason: string(v.Reason), Extracted: v.Extracted, Matched: v.Matched}
-	}
 }

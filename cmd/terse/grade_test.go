@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/terse-dev/terse/grade"
+	"github.com/terse-dev/terse/grade/batch"
 )
 
 // runGradeCLI runs `terse grade args…` in-process with the given stdin.
@@ -273,7 +272,7 @@ func TestGradeSelfCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep selfCheckReport
+	var rep batch.SelfCheckReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out)
 	}
@@ -338,7 +337,7 @@ func TestGradeSelfCheckGSM8K(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep selfCheckReport
+	var rep batch.SelfCheckReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -346,28 +345,6 @@ func TestGradeSelfCheckGSM8K(t *testing.T) {
 	// Every GSM8K solution ends with "#### answer", and the gold is that answer.
 	if s.Problems != 1319 || s.Solutions != 1319 || s.NoFinalAnswer != 0 {
 		t.Errorf("gsm8k %+v", s)
-	}
-}
-
-func TestStatesAnswer(t *testing.T) {
-	for s, want := range map[string]bool{
-		`so $x=\boxed{5}$`:                           true,
-		`$\framebox{204}$ minutes`:                   true,
-		"The answer is 12.":                          true,
-		"Answer: 7":                                  true,
-		"#### 18":                                    true,
-		"Thus the final answer is 3.":                true,
-		"so x = 10 and y = 2.5":                      false,
-		"The answer is $n$ for n > 1":                true,
-		"the answer is clearly right":                false,
-		"those mentioned in the answer are possible": false,
-		"The answer is therefore $7$":                true,
-		"ANSWER: -3":                                 true,
-		"the answers vary":                           false,
-	} {
-		if got := statesAnswer.MatchString(s); got != want {
-			t.Errorf("statesAnswer(%q) = %v, want %v", s, got, want)
-		}
 	}
 }
 
@@ -388,24 +365,6 @@ func TestGradeJSONLStopsMidStream(t *testing.T) {
 	}
 }
 
-// BenchmarkGradeJSONL measures --jsonl throughput on boxed-integer rollouts.
-func BenchmarkGradeJSONL(b *testing.B) {
-	var in bytes.Buffer
-	const n = 2000
-	for i := range n {
-		fmt.Fprintf(&in, `{"id":%d,"gold":["%d"],"response":"Let me think step by step. %s So the answer is \\boxed{%d}."}`+"\n",
-			i, i, strings.Repeat("We add the numbers and check the result. ", 20), i+i%2)
-	}
-	o := gradeOptions{Workers: 2, GoldField: "gold", ResponseField: "response", Grade: grade.DefaultOptions()}
-	b.SetBytes(int64(in.Len()))
-	for b.Loop() {
-		if _, err := gradeJSONL(b.Context(), bytes.NewReader(in.Bytes()), io.Discard, o); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "grades/s")
-}
-
 func TestGradeSelfCheckFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mine.jsonl")
 	body := `{"q":"1+1?","a":2,"work":"1+1 is \\boxed{2}."}
@@ -419,7 +378,7 @@ func TestGradeSelfCheckFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep selfCheckReport
+	var rep batch.SelfCheckReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/terse-dev/terse/data"
 	"github.com/terse-dev/terse/eval/metrics"
 	"github.com/terse-dev/terse/eval/report"
 	"github.com/terse-dev/terse/eval/run"
@@ -88,7 +89,7 @@ func runMetrics(cmd *cobra.Command, o metricsOptions) error {
 			fmt.Fprintf(cmd.ErrOrStderr(), "terse: warning: "+format+"\n", args...)
 		}}
 	if o.Regrade {
-		sel.Regrade = evalGrader(o.Grade)
+		sel.Regrade = data.Grader(o.Grade)
 	}
 	ps, info, err := run.Collect(o.Rollouts, sel)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -22,9 +21,6 @@ import (
 	"github.com/terse-dev/terse/grade"
 	"github.com/terse-dev/terse/lab"
 )
-
-// labTrainPrefix starts a lab training-split input: lab-train:FAMILY:N[:SEED].
-const labTrainPrefix = "lab-train:"
 
 // profileOptions holds the flags of `terse profile`.
 type profileOptions struct {
@@ -250,39 +246,8 @@ func runProfile(cmd *cobra.Command, o profileOptions, templateSet, limitSet bool
 	return sum.WriteText(out)
 }
 
-// loadProfileInput resolves one --input: a lab training split
-// (lab-train:FAMILY:N[:SEED]), a lab benchmark, or anything loadBenchmark
-// takes (a built-in set or a problem file read with fields). isLab reports
-// a lab input.
+// loadProfileInput resolves one --input with lab.Open; built-in sets not
+// embedded in the binary come from $TERSE_DATA_DIR. isLab reports a lab input.
 func loadProfileInput(spec string, fields bench.FieldMap) (ps []bench.Problem, isLab bool, err error) {
-	if rest, ok := strings.CutPrefix(spec, labTrainPrefix); ok {
-		parts := strings.Split(rest, ":")
-		if len(parts) < 2 || len(parts) > 3 {
-			return nil, true, fmt.Errorf("input %q: want lab-train:FAMILY:N[:SEED]", spec)
-		}
-		n, err := strconv.Atoi(parts[1])
-		if err != nil || n < 1 {
-			return nil, true, fmt.Errorf("input %q: N %q is not a positive count", spec, parts[1])
-		}
-		seed := uint64(1)
-		if len(parts) == 3 {
-			if seed, err = strconv.ParseUint(parts[2], 10, 64); err != nil {
-				return nil, true, fmt.Errorf("input %q: SEED %q is not a non-negative integer", spec, parts[2])
-			}
-		}
-		ps, err := lab.TrainSplit(parts[0], n, seed)
-		if err != nil {
-			return nil, true, fmt.Errorf("input %q: %w", spec, err)
-		}
-		return ps, true, nil
-	}
-	if ps, ok := lab.Benchmark(spec); ok {
-		return ps, true, nil
-	}
-	if fields != (bench.FieldMap{}) {
-		ps, err = bench.Open(spec, os.Getenv(dataDirEnv), fields)
-	} else {
-		ps, err = loadBenchmark(spec)
-	}
-	return ps, false, err
+	return lab.Open(spec, os.Getenv(dataDirEnv), fields)
 }

@@ -15,14 +15,14 @@ import (
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/store"
 	"github.com/terse-dev/terse/lab"
-	"github.com/terse-dev/terse/serve"
+	"github.com/terse-dev/terse/modelserver"
 )
 
 // serveModel serves m over terse's OpenAI-compatible server (the plain
 // chat template: the lab models' format) and returns its base URL.
 func serveModel(t *testing.T, m *model.Model, tok tokenizer.Tokenizer) string {
 	t.Helper()
-	srv, err := serve.NewOpenAIServer(serve.OpenAIOptions{Model: m, Tokenizer: tok, ModelName: "lab", ChatTemplate: serve.ChatTemplatePlain})
+	srv, err := modelserver.New(modelserver.Options{Model: m, Tokenizer: tok, ModelName: "lab", ChatTemplate: modelserver.ChatTemplatePlain})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/grade"
 	"github.com/terse-dev/terse/reward"
-	"github.com/terse-dev/terse/serve"
+	"github.com/terse-dev/terse/rewardserver"
 )
 
 // rewardServeOptions holds the flags of `terse reward serve`.
@@ -167,9 +167,9 @@ func runRewardServe(ctx context.Context, o rewardServeOptions) error {
 	if o.WorkBudget > 0 {
 		gopts.WorkBudget = o.WorkBudget
 	}
-	opts := serve.RewardOptions{
+	opts := rewardserver.Options{
 		Addr: o.Addr, Shape: shape, GroupSize: o.GroupSize, GroupWait: o.GroupWait,
-		Grader: serve.GradeRewardGrader(gopts), EOS: o.EOS, NoEOS: o.NoEOS, Pad: o.Pad,
+		Grader: rewardserver.GradeRewardGrader(gopts), EOS: o.EOS, NoEOS: o.NoEOS, Pad: o.Pad,
 		RolloutLimit: o.RolloutLimit, MaskedReward: o.MaskedReward, AdaptiveStep: o.AdaptiveStep, StateFile: o.StateFile,
 		MaxBodyBytes: o.MaxBodyBytes, RequestTimeout: o.RequestTimeout, MaxInFlight: o.MaxInFlight,
 		Workers: o.Workers, Logger: logger,
@@ -189,7 +189,7 @@ func runRewardServe(ctx context.Context, o rewardServeOptions) error {
 	if reward.GroupRelative(shape) && o.GroupSize == 1 {
 		logger.Warn("group-relative shape with --group-size 1: every OpenRLHF rollout is scored alone", "shape", shape.String())
 	}
-	srv, err := serve.NewRewardServer(opts)
+	srv, err := rewardserver.New(opts)
 	if err != nil {
 		return fmt.Errorf("reward serve: %w", err)
 	}

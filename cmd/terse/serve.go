@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/terse-dev/terse/lab"
-	"github.com/terse-dev/terse/serve"
+	"github.com/terse-dev/terse/modelserver"
 )
 
 // serveOptions holds the flags of `terse serve`.
@@ -77,8 +77,12 @@ what fits, a prompt that fills the context is a 400).
 
 Chat templates: plain concatenates the message contents (the lab models'
 prompt is the question itself), qwen writes <|im_start|>role\ncontent<|im_end|>
-per message; both then append the assistant prefix and --prefill. auto picks
-qwen when the tokenizer's own template uses <|im_start|>.
+per message, deepseek-r1 (DeepSeek-R1-Distill-Qwen) writes BOS, the system
+prompt, <｜User｜>content and <｜Assistant｜>answer<｜end▁of▁sentence｜> per
+message; all then append the assistant prefix (deepseek-r1's opens the
+thought: <｜Assistant｜><think>\n) and --prefill. auto picks qwen when the
+tokenizer's own template uses <|im_start|>, deepseek-r1 when it uses
+<｜Assistant｜>.
 
 All requests share one decode loop (continuous batching: new requests join
 between steps) of at most --max-batch sequences; up to --max-queue more wait
@@ -88,7 +92,8 @@ within --shutdown-timeout. Matrix multiplies use OpenBLAS when it loads
 (TERSE_BLAS=go|openblas forces one).`,
 		Example: `  terse serve --model lab-base --reasoning-parser think
   terse serve --model runs/base --prefill '<think>' --reasoning-parser think
-  terse serve --model ~/models/Qwen3-0.6B --chat-template qwen --served-model-name qwen3 --addr 127.0.0.1:8001`,
+  terse serve --model ~/models/Qwen3-0.6B --chat-template qwen --served-model-name qwen3 --addr 127.0.0.1:8001
+  terse serve --model ~/models/DeepSeek-R1-Distill-Qwen-1.5B --reasoning-parser deepseek_r1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), o)
@@ -99,7 +104,7 @@ within --shutdown-timeout. Matrix multiplies use OpenBLAS when it loads
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address (loopback by default; 0.0.0.0:8000 exposes it)")
 	f.StringVar(&o.ServedModelName, "served-model-name", "", "model id in /v1/models and responses (default: the directory's base name)")
 	f.BoolVar(&o.StrictModelName, "strict-model-name", false, `reject requests whose "model" is not --served-model-name (404); by default any name is accepted`)
-	f.StringVar(&o.ChatTemplate, "chat-template", serve.ChatTemplateAuto, "chat template: "+strings.Join(serve.ChatTemplates(), ", "))
+	f.StringVar(&o.ChatTemplate, "chat-template", modelserver.ChatTemplateAuto, "chat template: "+strings.Join(modelserver.ChatTemplates(), ", "))
 	f.StringVar(&o.Prefill, "prefill", "", `text that starts every assistant turn of /v1/chat/completions, e.g. "<think>" (part of the prompt, not of the content)`)
 	f.StringVar(&o.ReasoningParser, "reasoning-parser", "", "split chat output at </think> into reasoning_content and content: "+strings.Join(serveReasoningParsers, ", ")+" (all the same); empty: off (a request's separate_reasoning overrides)")
 	f.IntVar(&o.MaxBatch, "max-batch", 256, "most sequences decoded together")
@@ -116,8 +121,8 @@ func runServe(ctx context.Context, o serveOptions) error {
 	switch {
 	case o.Model == "":
 		return usagef("serve: --model DIR is required")
-	case !slices.Contains(serve.ChatTemplates(), o.ChatTemplate):
-		return usagef("serve: --chat-template %q: want one of %s", o.ChatTemplate, strings.Join(serve.ChatTemplates(), ", "))
+	case !slices.Contains(modelserver.ChatTemplates(), o.ChatTemplate):
+		return usagef("serve: --chat-template %q: want one of %s", o.ChatTemplate, strings.Join(modelserver.ChatTemplates(), ", "))
 	case o.ReasoningParser != "" && !slices.Contains(serveReasoningParsers, o.ReasoningParser):
 		return usagef("serve: --reasoning-parser %q: want one of %s", o.ReasoningParser, strings.Join(serveReasoningParsers, ", "))
 	case o.MaxBatch < 1 || o.MaxQueue < 1 || o.MaxN < 1:
@@ -140,7 +145,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 	if name == "" {
 		name = serveBaseName(o.Model)
 	}
-	srv, err := serve.NewOpenAIServer(serve.OpenAIOptions{
+	srv, err := modelserver.New(modelserver.Options{
 		Model: m, Tokenizer: tok, Addr: o.Addr, ModelName: name, StrictModelName: o.StrictModelName,
 		ChatTemplate: o.ChatTemplate, Prefill: o.Prefill, ReasoningParser: o.ReasoningParser != "",
 		MaxBatch: o.MaxBatch, MaxQueue: o.MaxQueue, MaxN: o.MaxN, MaxBodyBytes: o.MaxBodyBytes,

@@ -11,7 +11,7 @@ import (
 	"github.com/terse-dev/terse/engine/model"
 	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/eval/sampler"
-	"github.com/terse-dev/terse/serve"
+	"github.com/terse-dev/terse/modelserver"
 )
 
 // TestServeWithEvalSampler: terse eval's client talks to terse serve, with
@@ -36,7 +36,7 @@ func TestServeWithEvalSampler(t *testing.T) {
 	}
 	m.SetBLAS(blas.NewGo())
 	m.InitRandom(3, 0.3)
-	srv, err := serve.NewOpenAIServer(serve.OpenAIOptions{Model: m, Tokenizer: tok, ModelName: "lab", ReasoningParser: true})
+	srv, err := modelserver.New(modelserver.Options{Model: m, Tokenizer: tok, ModelName: "lab", ReasoningParser: true})
 	if err != nil {
 		t.Fatal(err)
 	}

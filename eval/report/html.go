@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/terse-dev/terse/chart"
 	"github.com/terse-dev/terse/eval/metrics"
 )
 
@@ -57,13 +58,13 @@ func HTML(res metrics.Results) string {
 			b.WriteString("<p>No budget to report.</p>\n")
 			continue
 		}
-		budgets := make([]int, len(bm.Budgets))
+		budgets, xs := make([]int, len(bm.Budgets)), make([]float64, len(bm.Budgets))
 		mean, meanLo, meanHi := make([]float64, len(budgets)), make([]float64, len(budgets)), make([]float64, len(budgets))
 		pass, passLo, passHi := make([]float64, len(budgets)), make([]float64, len(budgets)), make([]float64, len(budgets))
 		trunc := make([]float64, len(budgets))
 		var rows [][]string
 		for i, r := range bm.Budgets {
-			budgets[i] = r.Budget
+			budgets[i], xs[i] = r.Budget, float64(r.Budget)
 			mean[i], meanLo[i], meanHi[i] = r.MeanAtK, r.MeanAtKCI.Lo, r.MeanAtKCI.Hi
 			pass[i], passLo[i], passHi[i] = r.PassAtK, r.PassAtKCI.Lo, r.PassAtKCI.Hi
 			trunc[i] = r.TruncationRate
@@ -73,18 +74,30 @@ func HTML(res metrics.Results) string {
 				tokens(r.Length.All.Mean), lenCell(r.Length.Correct), lenCell(r.Length.Incorrect), lenCell(r.Length.Truncated)})
 		}
 		b.WriteString(`<div class="charts">`)
-		b.WriteString(curveSVG(bm.Benchmark+": accuracy vs budget", "accuracy, truncation (%)", budgets, []series{
-			{name: fmt.Sprintf("Mean@%d", k), color: palette[0], y: mean, lo: meanLo, hi: meanHi},
-			{name: fmt.Sprintf("Pass@%d", k), color: palette[2], y: pass, lo: passLo, hi: passHi},
-			{name: "truncation rate", color: "#7f7f7f", dash: true, y: trunc},
-		}))
+		b.WriteString(chart.Line{
+			Title: bm.Benchmark + ": accuracy vs budget", XLabel: budgetAxis, YLabel: "accuracy, truncation (%)",
+			XScale: chart.Log2, XFormat: chart.Budget, YFormat: chart.Percent, YRange: [2]float64{0, 1}, Width: chartWidth,
+			Series: []chart.Series{
+				{Name: fmt.Sprintf("Mean@%d", k), Color: chart.Blue, Points: chart.XY(xs, mean), Band: bands(meanLo, meanHi), Dots: true},
+				{Name: fmt.Sprintf("Pass@%d", k), Color: chart.Green, Points: chart.XY(xs, pass), Band: bands(passLo, passHi), Dots: true},
+				{Name: "truncation rate", Color: chart.Gray, Dashed: true, Points: chart.XY(xs, trunc), Dots: true},
+			},
+		}.SVG())
 		last := bm.Budgets[len(bm.Budgets)-1]
 		if h := last.Length.All.Histogram; h != nil {
-			b.WriteString(histSVG(fmt.Sprintf("%s: lengths at %s by outcome", bm.Benchmark, budgetLabel(last.Budget)), h.Edges, []stack{
-				{"correct", countsOf(last.Length.Correct, len(h.Counts))},
-				{"incorrect", countsOf(last.Length.Incorrect, len(h.Counts))},
-				{"truncated", countsOf(last.Length.Truncated, len(h.Counts))},
-			}))
+			edges := make([]float64, len(h.Edges))
+			for i, e := range h.Edges {
+				edges[i] = float64(e)
+			}
+			b.WriteString(chart.Histogram{
+				Title:  fmt.Sprintf("%s: lengths at %s by outcome", bm.Benchmark, budgetLabel(last.Budget)),
+				XLabel: "completion tokens", YLabel: "rollouts", Edges: edges, XFormat: edgeLabel, Width: chartWidth,
+				Stacks: []chart.Stack{
+					{Name: "correct", Color: chart.Green, Counts: countsOf(last.Length.Correct, len(h.Counts))},
+					{Name: "incorrect", Color: chart.Red, Counts: countsOf(last.Length.Incorrect, len(h.Counts))},
+					{Name: "truncated", Color: chart.Gray, Counts: countsOf(last.Length.Truncated, len(h.Counts))},
+				},
+			}.SVG())
 		}
 		b.WriteString("</div>\n")
 		table(&b, []string{"budget", fmt.Sprintf("Mean@%d", k), "95% CI", fmt.Sprintf("Pass@%d", k), "95% CI", "truncated %", "length", "correct", "incorrect", "truncated"}, rows)
@@ -127,6 +140,31 @@ func HTML(res metrics.Results) string {
 		fmt.Fprintf(&b, "<p class=\"warn\">Warning: %s</p>\n", html.EscapeString(w))
 	}
 	return page("terse eval results", b.String())
+}
+
+// budgetAxis labels the x axis of every budget curve; chartWidth lets two
+// charts sit side by side on the page.
+const (
+	budgetAxis = "token budget (log₂ scale)"
+	chartWidth = 560
+)
+
+// bands pairs interval ends into a chart band.
+func bands(lo, hi []float64) []chart.Interval {
+	out := make([]chart.Interval, len(lo))
+	for i := range lo {
+		out[i] = chart.Interval{Lo: lo[i], Hi: hi[i]}
+	}
+	return out
+}
+
+// edgeLabel formats a histogram edge: multiples of 1024 as "8k", else as
+// tokens does.
+func edgeLabel(e float64) string {
+	if e > 0 && math.Mod(e, 1024) == 0 {
+		return chart.Budget(e)
+	}
+	return tokens(e)
 }
 
 // countsOf returns s's histogram counts, or zeros when it has none.
@@ -176,31 +214,35 @@ func CompareHTML(runs []Run, opts CompareOptions) string {
 	for _, n := range names {
 		budgets := budgetsOf(runs, n)
 		fmt.Fprintf(&b, "<h2>%s across budgets</h2>\n<div class=\"charts\">", html.EscapeString(n))
-		var ss []series
+		xs := make([]float64, len(budgets))
+		for j, B := range budgets {
+			xs[j] = float64(B)
+		}
+		var ss, ls []chart.Series
 		for i, r := range runs {
-			m, p := make([]float64, len(budgets)), make([]float64, len(budgets))
+			m, p, l := make([]float64, len(budgets)), make([]float64, len(budgets)), make([]float64, len(budgets))
 			for j, B := range budgets {
-				m[j], p[j] = math.NaN(), math.NaN()
+				m[j], p[j], l[j] = math.NaN(), math.NaN(), math.NaN()
 				if x, ok := find(r.Results, n, B); ok {
 					m[j], p[j] = x.MeanAtK, x.PassAtK
+					if x.Length.All.Count > 0 {
+						l[j] = x.Length.All.Mean
+					}
 				}
 			}
-			c := palette[i%len(palette)]
-			ss = append(ss, series{name: r.Name + " Mean@k", color: c, y: m}, series{name: r.Name + " Pass@k", color: c, dash: true, y: p})
+			c := chart.Color(i)
+			ss = append(ss, chart.Series{Name: r.Name + " Mean@k", Color: c, Points: chart.XY(xs, m), Dots: true},
+				chart.Series{Name: r.Name + " Pass@k", Color: c, Dashed: true, Points: chart.XY(xs, p), Dots: true})
+			ls = append(ls, chart.Series{Name: r.Name, Color: c, Points: chart.XY(xs, l), Dots: true})
 		}
-		b.WriteString(curveSVG(n+": accuracy vs budget", "accuracy (%)", budgets, ss))
-		var ls []series
-		for i, r := range runs {
-			l := make([]float64, len(budgets))
-			for j, B := range budgets {
-				l[j] = math.NaN()
-				if x, ok := find(r.Results, n, B); ok && x.Length.All.Count > 0 {
-					l[j] = x.Length.All.Mean
-				}
-			}
-			ls = append(ls, series{name: r.Name, color: palette[i%len(palette)], y: l})
-		}
-		b.WriteString(lengthSVG(n+": mean length vs budget", budgets, ls))
+		b.WriteString(chart.Line{
+			Title: n + ": accuracy vs budget", XLabel: budgetAxis, YLabel: "accuracy (%)",
+			XScale: chart.Log2, XFormat: chart.Budget, YFormat: chart.Percent, YRange: [2]float64{0, 1}, Width: chartWidth, Series: ss,
+		}.SVG())
+		b.WriteString(chart.Line{
+			Title: n + ": mean length vs budget", XLabel: budgetAxis, YLabel: "mean length (tokens)",
+			XScale: chart.Log2, XFormat: chart.Budget, YFormat: chart.Tokens, Width: chartWidth, Series: ls,
+		}.SVG())
 		b.WriteString("</div>\n")
 		head := []string{"run"}
 		for _, B := range budgets {

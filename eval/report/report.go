@@ -2,7 +2,8 @@
 // and a self-contained HTML page (inline SVG charts, no scripts, no network
 // access), and puts several runs side by side in the paper's table format.
 //
-// Package report imports eval/metrics and the standard library only.
+// Package report imports eval/metrics, chart, internal/atomicfile and the
+// standard library only.
 package report
 
 import (
@@ -14,7 +15,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/terse-dev/terse/chart"
 	"github.com/terse-dev/terse/eval/metrics"
+	"github.com/terse-dev/terse/internal/atomicfile"
 )
 
 // File names Write uses inside a run directory.
@@ -81,14 +84,10 @@ func Write(dir string, res metrics.Results) error {
 	return nil
 }
 
-// writeAtomic writes a file through a temporary file and a rename, so a
-// reader never sees half a report.
+// writeAtomic writes a file atomically and durably (internal/atomicfile),
+// so a reader never sees half a report.
 func writeAtomic(path, body string) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(body), 0o644); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
@@ -123,24 +122,10 @@ func pct(x float64) string {
 }
 
 // tokens formats a length: 1234 → "1234", 14900 → "14.9k".
-func tokens(x float64) string {
-	switch {
-	case math.IsNaN(x):
-		return "–"
-	case x >= 10000:
-		return fmt.Sprintf("%.1fk", x/1000)
-	default:
-		return fmt.Sprintf("%.0f", x)
-	}
-}
+func tokens(x float64) string { return chart.Tokens(x) }
 
 // budgetLabel formats a budget: 2048 → "2k", 32768 → "32k", 10000 → "10000".
-func budgetLabel(b int) string {
-	if b%1024 == 0 {
-		return fmt.Sprintf("%dk", b/1024)
-	}
-	return fmt.Sprint(b)
-}
+func budgetLabel(b int) string { return chart.Budget(float64(b)) }
 
 // relChange formats the relative change of x against base: "−14.5%".
 func relChange(x, base float64) string {

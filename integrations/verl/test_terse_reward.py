@@ -1,6 +1,6 @@
 """Tests of terse_reward against a live `terse reward serve`.
 
-Run by `go test ./serve/` (TestRewardVerlIntegration starts the service and sets
+Run by `go test ./rewardserver/` (TestRewardVerlIntegration starts the service and sets
 TERSE_REWARD_URL); standalone:
 
     TERSE_REWARD_URL=http://127.0.0.1:8008 python3 -m unittest -v test_terse_reward

@@ -1,0 +1,249 @@
+package rewardserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/terse-dev/terse/reward"
+)
+
+// rsOpenRLHFRequest is OpenRLHF's remote reward request (--remote_rm_url,
+// reward.remote_url): query = prompt with chat template + response, special
+// tokens kept; prompts = the prompt part of each query; labels = the gold
+// answer of each sample (--label_key). Recent releases send one sample per
+// request, older ones whole shards; each field may also be a bare string.
+// Other fields are ignored. (Parsed by the fast path; this type documents
+// the body and produces encoding/json's error messages.)
+type rsOpenRLHFRequest struct {
+	Query   json.RawMessage `json:"query"`
+	Prompts json.RawMessage `json:"prompts"`
+	Labels  json.RawMessage `json:"labels"`
+}
+
+// rsOpenRLHFResponse is the answer OpenRLHF reads: rewards (advantage
+// input), scores (used by dynamic filtering: here the 0/1 correctness that
+// shaping used) and extra_logs (per-sample numeric lists, logged as means).
+type rsOpenRLHFResponse struct {
+	Rewards   []float64            `json:"rewards"`
+	Scores    []float64            `json:"scores"`
+	ExtraLogs map[string][]float64 `json:"extra_logs"`
+}
+
+// handleOpenRLHF serves POST /get_reward (and POST /).
+//
+// Each sample's response is the query minus its prompt prefix; its length is
+// counted with the model's tokenizer; it is truncated when it does not end
+// with an EOS token text or reaches the rollout limit. For a group-relative
+// shape with GroupSize > 1 each sample waits for the other rollouts of its
+// prompt (rsAssembler). OpenRLHF has no per-sample mask: a masked rollout
+// gets reward MaskedReward (default 0) and extra_logs.masked = 1.
+//
+// extra_logs: correct (grader verdict), solved (counted as correct by the
+// shape: correct and not truncated), tokens, truncated, masked,
+// group_complete, prompt_found, length_approx (1 when lengths are
+// ⌈chars/4⌉, no tokenizer).
+func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request) *rsError {
+	body, e := rsReadBody(w, r, s.opts.MaxBodyBytes)
+	if e != nil {
+		return e
+	}
+	members, err := rsObject(body)
+	if err != nil {
+		return rsStdError(body, &rsOpenRLHFRequest{})
+	}
+	var qRaw, pRaw, lRaw []byte
+	for _, m := range members {
+		switch m.key {
+		case "query":
+			qRaw = m.val
+		case "prompts":
+			pRaw = m.val
+		case "labels":
+			lRaw = m.val
+		}
+	}
+	queries, e := rsStringsOrOne(qRaw, "query")
+	if e != nil {
+		return e
+	}
+	prompts, e := rsStringsOrOne(pRaw, "prompts")
+	if e != nil {
+		return e
+	}
+	labels, e := rsLabels(lRaw)
+	if e != nil {
+		return e
+	}
+	n := len(queries)
+	switch {
+	case qRaw == nil:
+		return rsBad(`field "query": missing, want a list of strings`)
+	case lRaw == nil && n > 0:
+		return rsBad(`field "labels": missing, want one gold answer per query`)
+	case len(labels) != n:
+		return rsBad(`field "labels": %d labels for %d queries`, len(labels), n)
+	case pRaw != nil && len(prompts) != n:
+		return rsBad(`field "prompts": %d prompts for %d queries`, len(prompts), n)
+	}
+	group := s.opts.GroupSize > 1 && reward.GroupRelative(s.opts.Shape)
+	if group && pRaw == nil && n > 0 {
+		return rsBad(`field "prompts": missing; shape %s compares rollouts of one prompt and needs it to group them`, s.opts.Shape)
+	}
+	items := make([]*rsItem, n)
+	found := make([]bool, n)
+	keys := make([]string, n)
+	errs := make([]*rsError, n)
+	for i := range items {
+		items[i] = rsNewItem()
+	}
+	prepare := func(i int) bool {
+		q, err := rsString(queries[i])
+		if err != nil {
+			errs[i] = rsBad(`field "query": element %d: invalid JSON string`, i)
+			return false
+		}
+		prompt := ""
+		if prompts != nil {
+			if prompt, err = rsString(prompts[i]); err != nil {
+				errs[i] = rsBad(`field "prompts": element %d: invalid JSON string`, i)
+				return false
+			}
+		}
+		gold, ok := rsGold(labels[i])
+		if !ok {
+			errs[i] = rsBad(`field "labels": element %d: got %s, want a string, number, list of strings or null`, i, rsKind(labels[i]))
+			return false
+		}
+		items[i].gold = gold
+		resp, ok := rsSplitResponse(q, prompt)
+		found[i] = ok
+		keys[i] = prompt + "\x00" + fmt.Sprint(gold)
+		s.measure(items[i], resp, true, s.opts.RolloutLimit, -1, nil)
+		return true
+	}
+	if err := s.gradeAll(r.Context(), items, prepare); err != nil {
+		return rsCtxError(err, "grading")
+	}
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	if group {
+		for i, it := range items {
+			s.asm.add(keys[i], it)
+		}
+	} else if n > 0 {
+		rsScoreDirect(s.shape.rewards, items)
+	}
+	if err := rsWaitAll(r.Context(), items); err != nil {
+		return rsCtxError(err, "waiting for the rest of the group")
+	}
+	s.metrics.rollouts(items)
+
+	resp := rsOpenRLHFResponse{
+		Rewards:   make([]float64, n),
+		Scores:    make([]float64, n),
+		ExtraLogs: map[string][]float64{},
+	}
+	logs := func(k string) []float64 {
+		if resp.ExtraLogs[k] == nil {
+			resp.ExtraLogs[k] = make([]float64, n)
+		}
+		return resp.ExtraLogs[k]
+	}
+	b := func(x bool) float64 {
+		if x {
+			return 1
+		}
+		return 0
+	}
+	for i, it := range items {
+		resp.Rewards[i] = it.out.Reward
+		if it.out.Masked {
+			resp.Rewards[i] = s.opts.MaskedReward
+		}
+		ro := it.rollout()
+		resp.Scores[i] = b(ro.Solved())
+		logs("correct")[i] = b(it.verdict.Correct)
+		logs("solved")[i] = b(ro.Solved())
+		logs("tokens")[i] = float64(it.tokens)
+		logs("truncated")[i] = b(it.truncated)
+		logs("masked")[i] = b(it.out.Masked)
+		logs("group_complete")[i] = b(it.groupComplete)
+		logs("prompt_found")[i] = b(found[i])
+		logs("length_approx")[i] = b(s.lengthApprox())
+	}
+	rsWriteJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// rsLabels splits OpenRLHF labels: a list whose elements are each a gold
+// answer (string, number, list of alternatives, or null), or one bare
+// string or number. Elements are decoded by rsGold on the worker pool.
+func rsLabels(raw []byte) ([][]byte, *rsError) {
+	if raw == nil || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] != '[' {
+		if _, ok := rsGold(raw); !ok || raw[0] == '{' {
+			return nil, rsBad(`field "labels": got %s, want a list of gold answers`, rsKind(raw))
+		}
+		return [][]byte{raw}, nil
+	}
+	elems, err := rsArray(raw)
+	if err != nil {
+		return nil, rsBad(`field "labels": malformed JSON list`)
+	}
+	for i, e := range elems {
+		if e[0] == '{' || e[0] == 't' || e[0] == 'f' {
+			return nil, rsBad(`field "labels": element %d: got %s, want a string, number, list of strings or null`, i, rsKind(e))
+		}
+	}
+	return elems, nil
+}
+
+// rsGold parses one gold answer: string, number, list of strings, or null.
+func rsGold(raw []byte) ([]string, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	switch raw[0] {
+	case '"':
+		s, err := rsString(raw)
+		return []string{s}, err == nil
+	case '[':
+		var list []string
+		return list, json.Unmarshal(raw, &list) == nil
+	}
+	var num json.Number
+	if json.Unmarshal(raw, &num) == nil {
+		return []string{num.String()}, true
+	}
+	return nil, false
+}
+
+// rsKind names the JSON type of raw for error messages.
+func rsKind(raw []byte) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "a string"
+	case '[':
+		return "a list"
+	case '{':
+		return "an object"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	if _, err := strconv.ParseFloat(string(raw), 64); err == nil {
+		return "a number"
+	}
+	return "invalid JSON"
+}

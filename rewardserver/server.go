@@ -1,0 +1,284 @@
+package rewardserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/terse-dev/terse/grade"
+	"github.com/terse-dev/terse/internal/httpx"
+	"github.com/terse-dev/terse/reward"
+)
+
+// RewardVerdict is a grader's decision on one response.
+type RewardVerdict struct {
+	// Correct reports that the final answer matches a gold answer.
+	Correct bool
+	// Reason is the grader's snake_case reason (grade.Reason).
+	Reason string
+	// Extracted is the final answer the grader read ("" if none).
+	Extracted string
+}
+
+// RewardGrader grades a response (special tokens and EOS removed) against
+// its gold answers. It must be safe for concurrent use and bound its own
+// work; the service runs it on a bounded worker pool.
+type RewardGrader func(response string, gold []string) RewardVerdict
+
+// GradeRewardGrader returns a RewardGrader backed by grade.Grade with opts.
+func GradeRewardGrader(opts grade.Options) RewardGrader {
+	return func(response string, gold []string) RewardVerdict {
+		v := grade.Grade(response, gold, opts)
+		return RewardVerdict{Correct: v.Correct, Reason: string(v.Reason), Extracted: v.Extracted}
+	}
+}
+
+// RewardTokenizer counts tokens the way the policy model does. terse's
+// engine/tokenizer satisfies it.
+type RewardTokenizer interface {
+	Encode(text string) []int32
+}
+
+// Options configures a Server. Zero values take the defaults
+// named in each field's doc (New fills them in).
+type Options struct {
+	// Addr is the listen address; default "127.0.0.1:8008" (loopback).
+	Addr string
+	// Shape is the reward shape; default truncation:target=4096.
+	Shape reward.Shape
+	// GroupSize is the number of rollouts per prompt (N). When > 1 and the
+	// shape is group-relative (reward.GroupRelative), the OpenRLHF endpoint
+	// holds each rollout until its group is complete. Default 8.
+	GroupSize int
+	// GroupWait is how long a partial group waits for its missing rollouts
+	// before it is scored as it is (see rsAssembler); default 30 s. Must be
+	// shorter than RequestTimeout.
+	GroupWait time.Duration
+	// Grader grades responses; default grade.Grade with grade.DefaultOptions.
+	Grader RewardGrader
+	// Tokenizer counts response tokens. Nil means the approximation
+	// ⌈characters/4⌉, flagged as length_approx in every answer.
+	Tokenizer RewardTokenizer
+	// EOS lists end-of-sequence token texts. A response that ends with none
+	// of them is truncated (OpenRLHF endpoint). Default: <|im_end|>,
+	// <|endoftext|> and <｜end▁of▁sentence｜> (Qwen, Qwen3, DeepSeek-R1).
+	// Empty after defaults only if NoEOS is set.
+	EOS []string
+	// NoEOS turns EOS detection off: only RolloutLimit detects truncation.
+	NoEOS bool
+	// Pad is a padding token text stripped (repeatedly) from the end of a
+	// response before the EOS check; "" strips nothing.
+	Pad string
+	// RolloutLimit is L_R in tokens: a response of at least this many tokens
+	// is truncated, and longer counts are clipped to it. 0 disables the check.
+	RolloutLimit int
+	// MaskedReward is the reward the OpenRLHF endpoint returns for a masked
+	// rollout, which that protocol cannot express (default 0); the mask
+	// itself goes to extra_logs["masked"].
+	MaskedReward float64
+	// AdaptiveStep is, for a reward.Stateful shape, the number of rollouts
+	// that make one training step: the shape's Update runs after every
+	// AdaptiveStep rollouts scored. Default 1024 (128 prompts × 8).
+	AdaptiveStep int
+	// StateFile, for a reward.Stateful shape, is a JSON file holding the
+	// shape's state (reward.Stateful.MarshalState): loaded at start when it
+	// exists, rewritten atomically after every Update, so a restarted
+	// service continues the training run's L_T. The rollouts of a step in
+	// progress when the service stops are not kept. "" keeps no state.
+	StateFile string
+	// MaxBodyBytes caps a request body; default 64 MiB.
+	MaxBodyBytes int64
+	// RequestTimeout bounds one request, group wait included; default 120 s.
+	RequestTimeout time.Duration
+	// MaxInFlight caps concurrent requests (including those waiting for their
+	// group); more get 429. Default 4096.
+	MaxInFlight int
+	// Workers bounds concurrent grading and tokenising; default GOMAXPROCS.
+	Workers int
+	// ShutdownTimeout bounds the graceful shutdown; default 30 s.
+	ShutdownTimeout time.Duration
+	// Logger receives one line per failed request and lifecycle events;
+	// default slog.Default().
+	Logger *slog.Logger
+}
+
+// Errors returned by New.
+var (
+	// ErrOptions reports an invalid Options field.
+	ErrOptions = errors.New("rewardserver: invalid reward options")
+)
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:8008"
+	}
+	if o.Shape == nil {
+		o.Shape = reward.Truncation{TargetLen: 4096}
+	}
+	if o.GroupSize == 0 {
+		o.GroupSize = 8
+	}
+	if o.GroupWait == 0 {
+		o.GroupWait = 30 * time.Second
+	}
+	if o.Grader == nil {
+		o.Grader = GradeRewardGrader(grade.DefaultOptions())
+	}
+	if len(o.EOS) == 0 && !o.NoEOS {
+		o.EOS = []string{"<|im_end|>", "<|endoftext|>", "<｜end▁of▁sentence｜>"}
+	}
+	if o.NoEOS {
+		o.EOS = nil
+	}
+	if o.AdaptiveStep == 0 {
+		o.AdaptiveStep = 1024
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 64 << 20
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = 120 * time.Second
+	}
+	if o.MaxInFlight == 0 {
+		o.MaxInFlight = 4096
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	bad := func(f string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrOptions, fmt.Sprintf(f, args...))
+	}
+	switch {
+	case o.GroupSize < 1:
+		return bad("group size %d, want ≥ 1", o.GroupSize)
+	case o.GroupWait < 0 || o.GroupWait >= o.RequestTimeout:
+		return bad("group wait %v must be in [0, request timeout %v)", o.GroupWait, o.RequestTimeout)
+	case o.RolloutLimit < 0:
+		return bad("rollout limit %d, want ≥ 0", o.RolloutLimit)
+	case o.AdaptiveStep < 1:
+		return bad("adaptive step %d, want ≥ 1", o.AdaptiveStep)
+	case o.StateFile != "" && !isStateful(o.Shape):
+		return bad("state file %s: shape %s keeps no state", o.StateFile, o.Shape)
+	case o.MaxBodyBytes < 1:
+		return bad("max body bytes %d, want ≥ 1", o.MaxBodyBytes)
+	case o.RequestTimeout < 0:
+		return bad("request timeout %v, want > 0", o.RequestTimeout)
+	case o.MaxInFlight < 1:
+		return bad("max in flight %d, want ≥ 1", o.MaxInFlight)
+	case o.Workers < 1:
+		return bad("workers %d, want ≥ 1", o.Workers)
+	}
+	for _, e := range o.EOS {
+		if e == "" {
+			return bad("empty EOS token text")
+		}
+	}
+	return nil
+}
+
+// Server is the reward service: it grades rollouts, counts their
+// tokens, detects truncation and applies a reward shape. Create it with
+// New; it is safe for concurrent use.
+type Server struct {
+	opts     Options
+	shape    *rsShape
+	pool     *rsPool
+	asm      *rsAssembler
+	metrics  *rsMetrics
+	inflight chan struct{}
+	mux      *http.ServeMux
+}
+
+// New validates opts (after defaults) and returns a server.
+func New(opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	shape := rsNewShape(opts.Shape, opts.AdaptiveStep)
+	if opts.StateFile != "" {
+		if err := shape.load(opts.StateFile); err != nil {
+			return nil, err
+		}
+		shape.stateFile, shape.log = opts.StateFile, opts.Logger
+	}
+	s := &Server{
+		opts:     opts,
+		shape:    shape,
+		pool:     rsNewPool(opts.Workers),
+		metrics:  rsNewMetrics(),
+		inflight: make(chan struct{}, opts.MaxInFlight),
+	}
+	s.asm = rsNewAssembler(opts.GroupSize, opts.GroupWait, s.finishGroup)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /get_reward", s.instrument("openrlhf", s.handleOpenRLHF))
+	mux.HandleFunc("POST /{$}", s.instrument("openrlhf", s.handleOpenRLHF))
+	mux.HandleFunc("POST /v1/reward", s.instrument("native", s.handleNative))
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.mux = mux
+	return s, nil
+}
+
+// Options returns the options in force, defaults filled in.
+func (s *Server) Options() Options { return s.opts }
+
+// Handler returns the service's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// ListenAndServe listens on Options().Addr and serves until ctx is
+// cancelled, then shuts down gracefully (see Serve).
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := httpx.Listen(s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("rewardserver: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is cancelled. Then it stops accepting
+// connections, scores every partial group at once (so that no request waits
+// for rollouts that will not come), lets in-flight requests finish within
+// ShutdownTimeout and returns nil. It closes ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := httpx.NewServer(ctx, s.mux, 0) // instrument sets each request's deadline
+	s.opts.Logger.Info("reward service listening", "addr", ln.Addr().String(), "shape", s.opts.Shape.String(),
+		"group_size", s.opts.GroupSize, "rollout_limit", s.opts.RolloutLimit)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("rewardserver: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := srv.Shutdown(sctx); err != nil {
+			s.opts.Logger.Warn("reward service shutdown", "err", err)
+		}
+	})
+	s.asm.close()
+	wg.Wait()
+	<-errc // http.ErrServerClosed
+	s.opts.Logger.Info("reward service stopped")
+	return nil
+}
