@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// FindingKind names a training-dynamics phenomenon (PAPER.md §5).
+// FindingKind names a training-dynamics phenomenon: the paper's (PAPER.md
+// §5) below, the degenerate-run kinds in nosignal.go.
 type FindingKind string
 
 const (
@@ -54,7 +55,14 @@ type Diagnosis struct {
 	RefinementStart int       `json:"refinement_start"`
 	Findings        []Finding `json:"findings"`
 	Notes           []string  `json:"notes,omitempty"`
+	// Log says how a foreign log was read (format, column mapping); nil
+	// when Diagnose was called on steps directly.
+	Log *LogInfo `json:"log,omitempty"`
 }
+
+// Failure reports whether f is a failure, anything but the paper's two
+// training stages.
+func (f Finding) Failure() bool { return f.Kind != StageAdaptation && f.Kind != StageRefinement }
 
 // Has reports whether d holds a finding of kind k.
 func (d Diagnosis) Has(k FindingKind) bool {
@@ -187,10 +195,9 @@ func extract(steps []StepLog, get func(StepLog) float64, w int) series {
 	return x
 }
 
-// accuracySeries picks the accuracy the detectors use: Mean@k at the
-// largest evaluated budget (mean over benchmarks) when at least 3 steps were
-// evaluated, else training accuracy, else mean reward.
-func accuracySeries(steps []StepLog, w int) (series, string) {
+// heldOutSeries is Mean@k at the largest evaluated budget (mean over
+// benchmarks) at the evaluated steps, unsmoothed beyond a window of 3.
+func heldOutSeries(steps []StepLog) (series, string) {
 	largest, found := 0, false
 	for _, s := range steps {
 		for _, e := range s.Eval {
@@ -213,12 +220,20 @@ func accuracySeries(steps []StepLog, w int) (series, string) {
 			}
 			return sum / float64(n)
 		}, 3)
-		if x.n() >= 3 {
-			if largest == 0 {
-				return x, "eval mean@k"
-			}
-			return x, fmt.Sprintf("eval mean@k at budget %d", largest)
+		if largest == 0 {
+			return x, "eval mean@k"
 		}
+		return x, fmt.Sprintf("eval mean@k at budget %d", largest)
+	}
+	return series{}, "none"
+}
+
+// accuracySeries picks the accuracy the detectors use: held-out Mean@k
+// (heldOutSeries) when at least 3 steps were evaluated, else training
+// accuracy, else mean reward.
+func accuracySeries(steps []StepLog, w int) (series, string) {
+	if x, src := heldOutSeries(steps); x.n() >= 3 {
+		return x, src
 	}
 	if x := extract(steps, func(s StepLog) float64 { return s.Accuracy }, w); x.n() >= 3 {
 		return x, "training accuracy"
@@ -230,8 +245,10 @@ func accuracySeries(steps []StepLog, w int) (series, string) {
 }
 
 // Diagnose runs every detector on a run's step log (sorted by step, as
-// ReadSteps returns it). Each detector works on smoothed series (smooth);
-// the comments on FindingKind and DiagnoseOptions say what each one checks.
+// ReadSteps returns it): the paper's phenomena, on smoothed series
+// (smooth; the comments on FindingKind and DiagnoseOptions say what each
+// one checks), then the degenerate-run detectors of nosignal.go, on
+// per-step conditions with documented constant thresholds.
 func Diagnose(steps []StepLog, opt DiagnoseOptions) Diagnosis {
 	d := Diagnosis{Steps: len(steps), RefinementStart: -1, Findings: []Finding{}}
 	if len(steps) > 0 {
@@ -263,6 +280,10 @@ func Diagnose(steps []StepLog, opt DiagnoseOptions) Diagnosis {
 		if ex, ok := detectExplosion(&d, E, o); ok && L.n() >= minSteps {
 			detectTrap(&d, L, ex, o)
 		}
+	}
+	detectNoSignal(&d, steps)
+	if V, _ := heldOutSeries(steps); V.n() > 0 {
+		detectRewardHacking(&d, steps, V, o)
 	}
 	for _, f := range d.Findings {
 		for k, v := range f.Evidence {
@@ -549,6 +570,9 @@ func detectTrap(d *Diagnosis, L series, ex Finding, o DiagnoseOptions) {
 // then the notes.
 func (d Diagnosis) WriteText(w io.Writer) error {
 	var b strings.Builder
+	if l := d.Log; l != nil {
+		l.writeText(&b)
+	}
 	fmt.Fprintf(&b, "%d step records (steps %d–%d), smoothing window %d, accuracy from %s\n", d.Steps, d.FirstStep, d.LastStep, d.Window, d.AccuracySource)
 	if len(d.Findings) == 0 {
 		b.WriteString("no findings\n")

@@ -29,7 +29,7 @@ func TestRenderDynamicsHTML(t *testing.T) {
 	if strings.Contains(page, "<script") || strings.Contains(page, "src=") || strings.Contains(page, "https://") {
 		t.Error("page is not self-contained or lets markup through")
 	}
-	for _, want := range []string{"stage II", "short_is_correct_trap", "budget 256", "Rollout length", "Policy entropy", "&lt;script&gt;"} {
+	for _, want := range []string{"stage I<", "stage II", "short_is_correct_trap", "budget 256", "Rollout length", "Policy entropy", "&lt;script&gt;"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -38,8 +38,10 @@ func TestRenderDynamicsHTML(t *testing.T) {
 		t.Errorf("page does not state the Stage II start %d", d.RefinementStart)
 	}
 	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(page, -1)
-	if len(svgs) != 6 {
-		t.Fatalf("%d charts, want 6", len(svgs))
+	// length, held-out, reward, learning signal, entropy, KL, grad norm,
+	// clip fraction, loss
+	if len(svgs) != 9 {
+		t.Fatalf("%d charts, want 9", len(svgs))
 	}
 	for i, s := range svgs {
 		dec := xml.NewDecoder(strings.NewReader(s))
@@ -65,5 +67,48 @@ func TestRenderDynamicsHTMLEmpty(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "not logged") {
 		t.Error("empty run should say its charts are not logged")
+	}
+}
+
+// TestRenderDynamicsHTMLForeignLog: a TRL log's page shows every reward
+// component, the learning-signal chart, how the log was read, and marks a
+// failure where it starts.
+func TestRenderDynamicsHTMLForeignLog(t *testing.T) {
+	steps, info, err := ReadRunFile(filepath.Join("runlog", "testdata", "trl_trainer_state.json"), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make it a dead run from step 30: every group tied.
+	for i := range steps {
+		if steps[i].Step >= 30 {
+			steps[i].ZeroStdFrac = 1
+		}
+	}
+	d := Diagnose(steps, DiagnoseOptions{})
+	d.Log = &info
+	f, ok := d.Find(ZeroAdvantage)
+	if !ok {
+		t.Fatalf("no zero advantage in %+v", d.Findings)
+	}
+	var buf bytes.Buffer
+	if err := RenderDynamicsHTML(&buf, steps, d); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{
+		"reward accuracy_reward", "reward format_reward", // both components charted
+		"Learning signal", "groups with zero reward std", "completions cut at the cap",
+		"How the log was read", "trl-state", "completions/clipped_ratio", "num_tokens", // mapped and unmapped
+		`class="fail"`, "<title>zero_advantage</title>", // the failure, in the table and on the charts
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if f.Step != 30 {
+		t.Errorf("zero advantage from step %d, want 30", f.Step)
+	}
+	if os.Getenv("TERSE_WRITE_HTML") != "" {
+		os.WriteFile(filepath.Join(os.TempDir(), "terse-dynamics-trl.html"), buf.Bytes(), 0o644)
 	}
 }

@@ -1,15 +1,17 @@
 package rl
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // DynamicsOptions are the inputs of terse dynamics.
 type DynamicsOptions struct {
-	Log      string          // step log: terse steps.jsonl, or verl/OpenRLHF metrics as JSONL or CSV
+	Log      string          // training log: terse's steps.jsonl or any format ReadRunFile reads
 	Read     ReadOptions     // format and column overrides
 	Diagnose DiagnoseOptions // target length, staleness, thresholds
 	JSON     bool            // write the Diagnosis as JSON instead of text
@@ -19,7 +21,7 @@ type DynamicsOptions struct {
 // ReportDynamics reads opt.Log, diagnoses it and writes the diagnosis to w
 // (text or JSON), and the HTML page to opt.HTML when set.
 func ReportDynamics(w io.Writer, opt DynamicsOptions) error {
-	steps, err := ReadStepsFile(opt.Log, opt.Read)
+	steps, info, err := ReadRunFile(opt.Log, opt.Read)
 	if err != nil {
 		return err
 	}
@@ -27,6 +29,7 @@ func ReportDynamics(w io.Writer, opt DynamicsOptions) error {
 		return fmt.Errorf("rl: %s: no step records", opt.Log)
 	}
 	d := Diagnose(steps, opt.Diagnose)
+	d.Log = &info
 	if opt.HTML != "" {
 		f, err := os.Create(opt.HTML)
 		if err != nil {
@@ -49,4 +52,29 @@ func ReportDynamics(w io.Writer, opt DynamicsOptions) error {
 		return nil
 	}
 	return d.WriteText(w)
+}
+
+// FollowDynamics is terse dynamics --follow: it watches opt.Log as it grows
+// (Follow, polled every interval) and writes each finding once, as soon as
+// it is detected: a line of text (FormatFinding), or with opt.JSON one JSON
+// object per line. It returns nil when ctx ends (Ctrl-C).
+func FollowDynamics(ctx context.Context, w io.Writer, opt DynamicsOptions, interval time.Duration) error {
+	var werr error
+	err := Follow(ctx, opt.Log, FollowOptions{Read: opt.Read, Diagnose: opt.Diagnose, Interval: interval}, func(f Finding) {
+		if werr != nil {
+			return
+		}
+		if opt.JSON {
+			werr = json.NewEncoder(w).Encode(f)
+		} else {
+			_, werr = fmt.Fprintln(w, FormatFinding(f))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if werr != nil {
+		return fmt.Errorf("rl: writing findings: %w", werr)
+	}
+	return nil
 }

@@ -103,7 +103,9 @@ var (
 )
 
 func TestDiagnose(t *testing.T) {
-	all := []FindingKind{StageAdaptation, StageRefinement, LengthCollapse, ShortIsCorrectTrap, LengthRebound, EntropyExplosion}
+	// The degenerate-run kinds must stay quiet on all of these runs.
+	all := []FindingKind{StageAdaptation, StageRefinement, LengthCollapse, ShortIsCorrectTrap, LengthRebound, EntropyExplosion,
+		ZeroAdvantage, LengthCapSaturated, RewardFlat, GradNormZero, EntropyCollapse, RewardHacking}
 	tests := []struct {
 		name string
 		run  run

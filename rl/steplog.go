@@ -3,18 +3,12 @@ package rl
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -42,6 +36,9 @@ type StepLog struct {
 	MeanLengthNeg    float64     `json:"mean_length_neg"`    // mean length of the other unmasked rollouts
 	TruncationRate   float64     `json:"truncation_rate"`    // share of rollouts cut off at RolloutLimit
 	MeanReward       float64     `json:"mean_reward"`        // over unmasked rollouts
+	RewardStd        float64     `json:"reward_std"`         // reward std within a group, averaged over groups (unmasked rollouts)
+	ZeroStdFrac      float64     `json:"zero_std_frac"`      // share of groups whose unmasked rewards are all equal: no advantage, no gradient
+	AdvAbsMax        float64     `json:"adv_abs_max"`        // largest |advantage| in the batch (verl logs its range)
 	Accuracy         float64     `json:"accuracy"`           // share of rollouts graded correct, whatever their length
 	PosRewardDensity float64     `json:"pos_reward_density"` // share of unmasked rollouts with reward > 0
 	PosGroupDensity  float64     `json:"pos_group_density"`  // share of groups with at least one such rollout
@@ -53,8 +50,12 @@ type StepLog struct {
 	GradNorm         float64     `json:"grad_norm"`          // global gradient norm before clipping
 	LR               float64     `json:"lr"`                 // learning rate of the step
 	PGLoss           float64     `json:"pg_loss"`            // policy-gradient loss
+	Loss             float64     `json:"loss"`               // total loss as logged (TRL: policy loss plus the KL term)
 	StepSeconds      float64     `json:"step_seconds"`       // wall time of the step
 	Eval             []EvalPoint `json:"eval,omitempty"`     // budget ladder, every eval.every steps
+	// Rewards holds each reward component's mean when a trainer logs
+	// several (TRL's rewards/<fn>/mean), by component name.
+	Rewards map[string]float64 `json:"rewards,omitempty"`
 }
 
 // NewStepLog returns a StepLog for step with every float NaN (unmeasured).
@@ -82,7 +83,7 @@ func (s StepLog) MarshalJSON() ([]byte, error) {
 		if fv.Kind() == reflect.Float64 && (math.IsNaN(fv.Float()) || math.IsInf(fv.Float(), 0)) {
 			continue
 		}
-		if fv.Kind() == reflect.Slice && fv.Len() == 0 {
+		if (fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map) && fv.Len() == 0 {
 			continue
 		}
 		enc, err := json.Marshal(fv.Interface())
@@ -149,19 +150,25 @@ func (s StepLog) Line() string {
 }
 
 // RolloutStats fills the rollout fields of a StepLog (lengths, truncation,
-// reward, accuracy, densities, masked share) from one rollout batch: the
-// groups as graded and their reward outcomes, (G)(N) each.
+// reward, accuracy, densities, masked share, within-group reward spread)
+// from one rollout batch: the groups as graded and their reward outcomes,
+// (G)(N) each. RewardStd is the sample std (n−1, as TRL's torch.std) of a
+// group's unmasked rewards, averaged over the groups with any; ZeroStdFrac
+// the share of those groups whose rewards are all equal (one unmasked
+// rollout included), which GRPO gives no advantage.
 func RolloutStats(s *StepLog, groups []reward.Group, outcomes [][]reward.Outcome) error {
 	if len(groups) != len(outcomes) {
 		return fmt.Errorf("rl: rollout stats: %d groups but %d outcome groups", len(groups), len(outcomes))
 	}
 	var n, nUnmasked, nPos, nTrunc, nCorrect, nMasked, groupsPos int
-	var sumLen, sumPos, sumNeg, sumReward float64
+	var sumLen, sumPos, sumNeg, sumReward, sumStd float64
+	var groupsScored, groupsFlat int
 	for g, grp := range groups {
 		if len(outcomes[g]) != len(grp) {
 			return fmt.Errorf("rl: rollout stats: group %d has %d rollouts but %d outcomes", g, len(grp), len(outcomes[g]))
 		}
 		anyPos := false
+		var rs []float64
 		for i, r := range grp {
 			o := outcomes[g][i]
 			n++
@@ -178,6 +185,7 @@ func RolloutStats(s *StepLog, groups []reward.Group, outcomes [][]reward.Outcome
 			}
 			nUnmasked++
 			sumReward += o.Reward
+			rs = append(rs, o.Reward)
 			if o.Reward > 0 {
 				nPos++
 				anyPos = true
@@ -188,6 +196,13 @@ func RolloutStats(s *StepLog, groups []reward.Group, outcomes [][]reward.Outcome
 		}
 		if anyPos {
 			groupsPos++
+		}
+		if len(rs) > 0 {
+			groupsScored++
+			sumStd += sampleStd(rs)
+			if slices.Min(rs) == slices.Max(rs) {
+				groupsFlat++
+			}
 		}
 	}
 	div := func(a float64, b int) float64 {
@@ -205,7 +220,26 @@ func RolloutStats(s *StepLog, groups []reward.Group, outcomes [][]reward.Outcome
 	s.MeanLengthPos = div(sumPos, nPos)
 	s.MeanLengthNeg = div(sumNeg, nUnmasked-nPos)
 	s.PosGroupDensity = div(float64(groupsPos), len(groups))
+	s.RewardStd = div(sumStd, groupsScored)
+	s.ZeroStdFrac = div(float64(groupsFlat), groupsScored)
 	return nil
+}
+
+// sampleStd is the n−1 standard deviation of x (0 for one value).
+func sampleStd(x []float64) float64 {
+	if len(x) < 2 {
+		return 0
+	}
+	mean := 0.0
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	ss := 0.0
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	return math.Sqrt(ss / float64(len(x)-1))
 }
 
 // WriteSteps writes steps as JSONL.
@@ -219,294 +253,45 @@ func WriteSteps(w io.Writer, steps []StepLog) error {
 	return nil
 }
 
-// Column maps one StepLog field to the names other trainers log it under;
-// the first name present in a record wins. A leading "train/" (OpenRLHF's
-// wandb prefix) is ignored when matching.
-type Column struct {
-	Field   string   // StepLog JSON name
-	Sources []string // source column names, in order of preference
-}
+// maxStepLine caps one line of a step log.
+const maxStepLine = 64 << 20
 
-// Columns is the column mapping of ReadSteps: terse's own names, then verl's
-// (verl/trainer/ppo/metric_utils.py, ray_trainer.py, workers/actor/
-// dp_actor.py; checked against verl b178a3cd, Jan 2026), then OpenRLHF's
-// (openrlhf/trainer/ppo_trainer.py, ppo_actor.py, samples_generator.py;
-// checked against 3c3be623, Aug 2026; its "train/" prefix is dropped). verl
-// logs no correct/incorrect lengths, no accuracy apart from its score, no
-// densities. verl's actor/ppo_kl is KL(old ‖ new), not KL to the reference,
-// so it is not mapped; critic/kl is verl's name before April 2025 for what
-// is now actor/reward_kl_penalty. OpenRLHF's "correct" comes from terse's own
-// reward server (extra_logs); its entropy_loss is the mean entropy, logged
-// when --entropy_coef is set.
-var Columns = []Column{
-	{"step", []string{"step", "global_step", "training/global_step", "trainer/global_step", "_step", "Step"}},
-	{"mean_length", []string{"mean_length", "response_length/mean", "response_length", "rollout/response_length_mean"}},
-	{"mean_length_pos", []string{"mean_length_pos", "response_length/correct/mean", "correct_response_length"}},
-	{"mean_length_neg", []string{"mean_length_neg", "response_length/incorrect/mean", "incorrect_response_length"}},
-	{"truncation_rate", []string{"truncation_rate", "response_length/clip_ratio", "rollout/truncated_rate", "truncated", "response_clip_ratio"}},
-	{"mean_reward", []string{"mean_reward", "critic/score/mean", "critic/rewards/mean", "reward", "rollout/reward_mean"}},
-	{"accuracy", []string{"accuracy", "acc", "correct"}},
-	{"pos_reward_density", []string{"pos_reward_density"}},
-	{"pos_group_density", []string{"pos_group_density"}},
-	{"masked_rate", []string{"masked_rate"}},
-	{"target_len", []string{"target_len"}},
-	{"entropy", []string{"entropy", "actor/entropy", "actor/entropy_loss", "entropy_loss"}},
-	{"kl", []string{"kl", "actor/kl_loss", "actor/reward_kl_penalty", "critic/kl"}},
-	{"clip_frac", []string{"clip_frac", "actor/pg_clipfrac", "ppo_clip_ratio"}},
-	{"grad_norm", []string{"grad_norm", "actor/grad_norm", "actor_grad_norm"}},
-	{"lr", []string{"lr", "actor/lr", "actor_lr", "learning_rate"}},
-	{"pg_loss", []string{"pg_loss", "actor/pg_loss", "policy_loss"}},
-	{"step_seconds", []string{"step_seconds", "timing_s/step", "perf/time_per_step", "timing/step_total"}},
-}
-
-// verlVal matches verl's validation metrics, val-core/<data source>/<var>/mean@<k>
-// (var is acc when the reward function returns one, else reward; verl files
-// other variables under val-aux), and the older val/test_score/<data source>.
-var (
-	verlVal    = regexp.MustCompile(`^val-core/(.+)/(acc|reward)/mean@(\d+)$`)
-	verlValOld = regexp.MustCompile(`^val/test_score/(.+)$`)
-)
-
-// ReadOptions control ReadSteps.
-type ReadOptions struct {
-	// Format is "jsonl", "csv" or "" (auto: by extension, .csv is CSV and
-	// anything else JSONL).
-	Format string
-	// Columns maps StepLog JSON names to source column names, ahead of the
-	// built-in Columns (e.g. {"mean_length": "my/len"}).
-	Columns map[string]string
-}
-
-// ReadStepsFile reads a step log: terse's steps.jsonl, or step-wise metrics
-// exported from verl or OpenRLHF as JSONL (one object per step; verl's file
-// logger nests them under "data") or CSV with a header (wandb exports:
-// "run - metric" headers and __MIN/__MAX columns are understood).
-func ReadStepsFile(path string, opt ReadOptions) ([]StepLog, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("rl: %w", err)
-	}
-	defer f.Close()
-	if opt.Format == "" {
-		opt.Format = "jsonl"
-		if strings.EqualFold(filepath.Ext(path), ".csv") {
-			opt.Format = "csv"
-		}
-	}
-	return ReadSteps(f, path, opt)
-}
-
-// ReadSteps reads a step log from r (see ReadStepsFile); name labels errors.
-// Steps come back sorted by step; a repeated step keeps its last record
-// (a resumed run). Records without a step number are numbered by position.
-func ReadSteps(r io.Reader, name string, opt ReadOptions) ([]StepLog, error) {
-	var recs []map[string]any
-	var lines []int
-	switch opt.Format {
-	case "", "jsonl", "json":
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		ln := 0
-		for sc.Scan() {
-			ln++
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
+// scanJSONL calls fn with each non-blank line of r (trimmed) and its
+// 1-based number. A last line without a newline that is not valid JSON is
+// a torn write: it is reported through warnf (when not nil) and skipped.
+func scanJSONL(r io.Reader, name string, warnf func(string, ...any), fn func(ln int, line []byte) error) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	for ln := 1; ; ln++ {
+		var raw []byte
+		var err error
+		for {
+			var frag []byte
+			frag, err = br.ReadSlice('\n')
+			raw = append(raw, frag...)
+			if len(raw) > maxStepLine {
+				return fmt.Errorf("rl: %s:%d: line longer than %d bytes", name, ln, maxStepLine)
 			}
-			var m map[string]any
-			if err := json.Unmarshal(line, &m); err != nil {
-				return nil, fmt.Errorf("rl: %s:%d: %w", name, ln, err)
-			}
-			flat := map[string]any{}
-			flatten(flat, "", m)
-			recs = append(recs, flat)
-			lines = append(lines, ln)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("rl: %s: %w", name, err)
-		}
-	case "csv":
-		cr := csv.NewReader(r)
-		cr.FieldsPerRecord = -1
-		header, err := cr.Read()
-		if err != nil {
-			return nil, fmt.Errorf("rl: %s: reading CSV header: %w", name, err)
-		}
-		for i := range header {
-			header[i] = strings.TrimPrefix(strings.TrimSpace(header[i]), "\ufeff")
-		}
-		for ln := 2; ; ln++ {
-			row, err := cr.Read()
-			if errors.Is(err, io.EOF) {
+			if err != bufio.ErrBufferFull {
 				break
 			}
-			if err != nil {
-				return nil, fmt.Errorf("rl: %s:%d: %w", name, ln, err)
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("rl: %s:%d: %w", name, ln, err)
+		}
+		line := bytes.TrimSpace(raw)
+		torn := err == io.EOF && len(line) > 0 && !json.Valid(line)
+		switch {
+		case torn:
+			if warnf != nil {
+				warnf("rl: %s:%d: incomplete last line (%d bytes, likely an interrupted write) ignored", name, ln, len(raw))
 			}
-			m := map[string]any{}
-			for i, cell := range row {
-				if i >= len(header) {
-					break
-				}
-				cell = strings.TrimSpace(cell)
-				if x, err := strconv.ParseFloat(cell, 64); err == nil {
-					m[header[i]] = x
-				} else if cell != "" {
-					m[header[i]] = cell
-				}
-			}
-			recs = append(recs, m)
-			lines = append(lines, ln)
-		}
-	default:
-		return nil, fmt.Errorf("rl: %s: unknown format %q (want jsonl or csv)", name, opt.Format)
-	}
-	byStep := map[int]StepLog{}
-	for i, m := range recs {
-		s, err := fromRecord(m, i, opt.Columns)
-		if err != nil {
-			return nil, fmt.Errorf("rl: %s:%d: %w", name, lines[i], err)
-		}
-		byStep[s.Step] = s
-	}
-	out := make([]StepLog, 0, len(byStep))
-	for _, s := range byStep {
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
-	return out, nil
-}
-
-// flatten joins nested object keys with "/"; verl's file logger wraps the
-// metrics as {"step": n, "data": {...}}, so "data" adds no prefix.
-func flatten(dst map[string]any, prefix string, m map[string]any) {
-	for k, v := range m {
-		key := k
-		if prefix != "" {
-			key = prefix + "/" + k
-		}
-		if sub, ok := v.(map[string]any); ok {
-			if prefix == "" && k == "data" {
-				flatten(dst, "", sub)
-			} else {
-				flatten(dst, key, sub)
-			}
-			continue
-		}
-		dst[key] = v
-	}
-}
-
-// normKey strips wandb CSV run prefixes ("run - metric") and OpenRLHF's
-// "train/" prefix; it returns "" for wandb's __MIN/__MAX columns.
-func normKey(k string) string {
-	if i := strings.LastIndex(k, " - "); i >= 0 {
-		k = k[i+3:]
-	}
-	if strings.HasSuffix(k, "__MIN") || strings.HasSuffix(k, "__MAX") {
-		return ""
-	}
-	return strings.TrimPrefix(strings.TrimSpace(k), "train/")
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		return f, err == nil
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
-
-// fromRecord maps one flattened record to a StepLog.
-func fromRecord(raw map[string]any, index int, override map[string]string) (StepLog, error) {
-	m := make(map[string]any, len(raw))
-	for k, v := range raw {
-		if nk := normKey(k); nk != "" {
-			if _, dup := m[nk]; !dup || nk == k {
-				m[nk] = v
+		case len(line) > 0:
+			if ferr := fn(ln, line); ferr != nil {
+				return ferr
 			}
 		}
-	}
-	s := NewStepLog(index)
-	v := reflect.ValueOf(&s).Elem()
-	fieldByJSON := map[string]reflect.Value{}
-	for i := range v.NumField() {
-		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-		fieldByJSON[name] = v.Field(i)
-	}
-	for _, col := range Columns {
-		sources := col.Sources
-		if o, ok := override[col.Field]; ok {
-			sources = append([]string{o}, sources...)
-		}
-		for _, src := range sources {
-			val, ok := m[src]
-			if !ok {
-				continue
-			}
-			x, ok := toFloat(val)
-			if !ok {
-				return StepLog{}, fmt.Errorf("column %q (%s) is %v, not a number", src, col.Field, val)
-			}
-			fv := fieldByJSON[col.Field]
-			if fv.Kind() == reflect.Int {
-				if x != math.Trunc(x) {
-					return StepLog{}, fmt.Errorf("column %q (%s) = %v is not an integer", src, col.Field, x)
-				}
-				fv.SetInt(int64(x))
-			} else {
-				fv.SetFloat(x)
-			}
-			break
+		if err == io.EOF {
+			return nil
 		}
 	}
-	// terse's own eval array.
-	if ev, ok := raw["eval"]; ok {
-		b, err := json.Marshal(ev)
-		if err == nil {
-			err = json.Unmarshal(b, &s.Eval)
-		}
-		if err != nil {
-			return StepLog{}, fmt.Errorf("field eval: %w", err)
-		}
-	}
-	// verl validation metrics: one point per data source, acc preferred
-	// over reward over score (verl logs several for one source).
-	rank := map[string]int{"acc": 0, "reward": 1, "score": 2}
-	best := map[string]EvalPoint{}
-	bestRank := map[string]int{}
-	for k, val := range m {
-		x, ok := toFloat(val)
-		if !ok {
-			continue
-		}
-		if g := verlVal.FindStringSubmatch(k); g != nil {
-			kk, _ := strconv.Atoi(g[3])
-			r := rank[g[2]]*1000 - kk // prefer acc, then the largest k
-			if old, seen := bestRank[g[1]]; !seen || r < old {
-				best[g[1]], bestRank[g[1]] = EvalPoint{Benchmark: g[1], K: kk, MeanAtK: x}, r
-			}
-		} else if g := verlValOld.FindStringSubmatch(k); g != nil {
-			if _, seen := best[g[1]]; !seen {
-				best[g[1]], bestRank[g[1]] = EvalPoint{Benchmark: g[1], K: 1, MeanAtK: x}, 1<<30
-			}
-		}
-	}
-	names := make([]string, 0, len(best))
-	for k := range best {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		s.Eval = append(s.Eval, best[k])
-	}
-	return s, nil
 }

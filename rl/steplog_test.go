@@ -87,13 +87,14 @@ func TestReadStepsTerseRoundTrip(t *testing.T) {
 	if err := WriteSteps(&buf, steps); err != nil {
 		t.Fatal(err)
 	}
-	// A resumed run repeats step 2: the last record wins.
+	// A resumed run repeats step 2: its records merge key by key, the
+	// later value winning.
 	buf.WriteString(`{"step":2,"mean_length":50}` + "\n\n")
 	got, err := ReadSteps(&buf, "steps.jsonl", ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || got[0].MeanLength != 100 || got[2].MeanLength != 50 || !math.IsNaN(got[2].Accuracy) {
+	if len(got) != 3 || got[0].MeanLength != 100 || got[2].MeanLength != 50 || got[2].Accuracy != 0.5 || !math.IsNaN(got[2].Entropy) {
 		t.Errorf("read %+v", got)
 	}
 }
