@@ -13,6 +13,7 @@ import (
 	"github.com/terse-dev/terse/engine/model"
 	"github.com/terse-dev/terse/engine/safetensors"
 	"github.com/terse-dev/terse/engine/tokenizer"
+	"github.com/terse-dev/terse/internal/atomicfile"
 )
 
 // File names in a checkpoint directory.
@@ -37,16 +38,17 @@ type GenerationConfig struct {
 }
 
 // Save writes m (float32 weights) and tok into dir in the HF layout, creating
-// dir if needed. Every file is written atomically (temporary file + rename).
-// tok may be nil, in which case no tokenizer files are written.
+// dir if needed. Every file is written atomically and durably (temporary
+// file, fsync, rename, fsync of the directory: internal/atomicfile), and a
+// directory it creates is fsynced into its parent. tok may be nil, in which
+// case no tokenizer files are written.
 func Save(dir string, m *model.Model, tok tokenizer.Tokenizer) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicfile.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	cfg := m.Config
-	cfg.ModelType = "qwen3"
-	cfg.Architectures = []string{"Qwen3ForCausalLM"}
-	cfg.TorchDtype = "float32"
+	cfg.Architectures = []string{cfg.Architecture()}
+	cfg.TorchDtype, cfg.Dtype = "float32", "" // the weights are written as F32
 	if tok != nil {
 		if tok.VocabSize() > cfg.VocabSize {
 			return fmt.Errorf("checkpoint: tokenizer has %d tokens, model vocab_size is %d", tok.VocabSize(), cfg.VocabSize)
@@ -87,7 +89,9 @@ func Save(dir string, m *model.Model, tok tokenizer.Tokenizer) error {
 }
 
 // Load reads a checkpoint directory written by Save or by HF transformers
-// (real Qwen3 checkpoints: bf16/f16/f32 weights, single-file or sharded).
+// (real Qwen3 and Qwen2 checkpoints such as DeepSeek-R1-Distill-Qwen:
+// bf16/f16/f32 weights, single-file or sharded; config.json of
+// transformers v4 or v5).
 // Every model tensor must be present with the configured shape; a stored
 // lm_head.weight is ignored when embeddings are tied. The tokenizer is nil
 // when dir has no tokenizer.json.

@@ -11,13 +11,15 @@ import (
 
 // GGUFOptions tune ExportGGUF.
 type GGUFOptions struct {
-	Name string // general.name; empty means "terse-qwen3"
+	Name string // general.name; empty means "terse-" + the architecture
 	F16  bool   // store 2-D weights as F16 (norms stay F32); default all F32
 }
 
-// ExportGGUF writes m and tok as a Qwen3 GGUF file that llama.cpp loads:
-// general.architecture "qwen3", the qwen3.* hyperparameters, llama.cpp
-// tensor names (Qwen3 uses NEOX RoPE, so q/k weights are copied unpermuted)
+// ExportGGUF writes m and tok as a GGUF file that llama.cpp loads:
+// general.architecture "qwen3" or "qwen2" (the model's model_type), the
+// <arch>.* hyperparameters, llama.cpp tensor names (both use NEOX RoPE, so
+// q/k weights are copied unpermuted; qwen2's q/k/v biases become
+// blk.N.attn_{q,k,v}.bias)
 // and a "gpt2" (byte-level BPE) vocabulary padded to vocab_size with unused
 // "[PADn]" tokens, as convert_hf_to_gguf.py does. A CharLevel tokenizer is
 // written as byte-level tokens with merges only for multi-byte characters.
@@ -38,8 +40,12 @@ func ExportGGUF(path string, m *model.Model, tok tokenizer.Tokenizer, opts GGUFO
 	if opts.F16 {
 		ft = gguf.FileTypeMostlyF16
 	}
-	params := gguf.Qwen3Params{
-		Name: opts.Name, ContextLength: c.MaxPositionEmbeddings, EmbeddingLength: c.HiddenSize,
+	arch := gguf.ArchQwen3
+	if c.ModelType == model.ModelQwen2 {
+		arch = gguf.ArchQwen2
+	}
+	params := gguf.Params{
+		Arch: arch, Name: opts.Name, ContextLength: c.MaxPositionEmbeddings, EmbeddingLength: c.HiddenSize,
 		BlockCount: c.NumHiddenLayers, FeedForwardLength: c.IntermediateSize,
 		HeadCount: c.NumAttentionHeads, HeadCountKV: c.NumKeyValueHeads, HeadDim: c.HeadDimOrDefault(),
 		RopeFreqBase: float32(c.RopeTheta), RMSNormEps: float32(c.RMSNormEps), FileType: ft,
@@ -47,7 +53,7 @@ func ExportGGUF(path string, m *model.Model, tok tokenizer.Tokenizer, opts GGUFO
 	kvs := append(params.KVs(), vkv...)
 	var tensors []gguf.Tensor
 	for _, t := range m.Tensors() {
-		name, err := gguf.Qwen3TensorName(t.Name)
+		name, err := gguf.TensorName(arch, t.Name)
 		if err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}

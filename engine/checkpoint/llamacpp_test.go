@@ -59,8 +59,10 @@ func openLlama(t *testing.T) *llamacpp.Lib {
 }
 
 // TestLlamaCppLogits exports random models to GGUF, runs them in llama.cpp
-// (an independent Qwen3 implementation) and compares the logits at every
-// position of several prompts with terse's forward pass.
+// (an independent Qwen3 and Qwen2 implementation: src/models/qwen3.cpp,
+// src/models/qwen2.cpp) and compares the logits at every position of
+// several prompts with terse's forward pass. The qwen2 cases have
+// R1-Distill's layout (q/k/v biases, no q/k norms, head_dim = C/H, untied).
 func TestLlamaCppLogits(t *testing.T) {
 	lib := openLlama(t)
 	tok := labTokenizer(t)
@@ -85,6 +87,12 @@ func TestLlamaCppLogits(t *testing.T) {
 		// llama.cpp rounds activations to f16 inside F16 matmuls, so only
 		// agreement to a few 1e-3 is expected even with f16-exact weights.
 		{"f16", nil, true, f16Tolerance},
+		{"qwen2_untied", asQwen2(nil), false, llamaTolerance},
+		{"qwen2_tied", asQwen2(func(c *model.Config) { c.TieWordEmbeddings = true }), false, llamaTolerance},
+		{"qwen2_gqa4_theta1e6", asQwen2(func(c *model.Config) {
+			c.NumAttentionHeads, c.NumKeyValueHeads, c.RopeTheta, c.RMSNormEps = 8, 2, 1e6, 1e-5
+		}), false, llamaTolerance},
+		{"qwen2_f16", asQwen2(nil), true, f16Tolerance},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := randomModel(t, 7, c.cfg)
@@ -131,8 +139,32 @@ func TestLlamaCppLogits(t *testing.T) {
 				if !(worst < c.tol) {
 					t.Errorf("prompt %q: max abs logit diff %g ≥ %g", p, worst, c.tol)
 				}
+				if m.Config.Arch().QKVBias {
+					// The biases matter: without them terse's logits move far
+					// more than the tolerance, so llama.cpp must have used them.
+					nb := m.Clone()
+					for _, lp := range nb.Params.Layers {
+						clear(lp.Bq)
+						clear(lp.Bk)
+						clear(lp.Bv)
+					}
+					if d := maxAbsDiff(logits(t, nb, ids), got); !(d > 100*c.tol) {
+						t.Errorf("prompt %q: zeroing the q/k/v biases moves the logits by only %g", p, d)
+					}
+				}
 			}
 		})
+	}
+}
+
+// asQwen2 turns randomModel's Qwen3 config into a Qwen2 one (D = C/H, as
+// Qwen2 config.json files have no head_dim), then applies edit.
+func asQwen2(edit func(*model.Config)) func(*model.Config) {
+	return func(c *model.Config) {
+		c.ModelType, c.Architectures, c.HeadDim = model.ModelQwen2, []string{"Qwen2ForCausalLM"}, 0
+		if edit != nil {
+			edit(c)
+		}
 	}
 }
 

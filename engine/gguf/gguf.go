@@ -8,10 +8,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/terse-dev/terse/engine/safetensors"
+	"github.com/terse-dev/terse/internal/atomicfile"
 )
 
 // Magic is the first four bytes of every GGUF file.
@@ -193,31 +193,10 @@ func Write(w io.Writer, kvs []KV, tensors []Tensor) error {
 	return nil
 }
 
-// WriteFile writes a GGUF file atomically (temporary file, sync, rename).
-func WriteFile(path string, kvs []KV, tensors []Tensor) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("gguf: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = Write(tmp, kvs, tensors); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("gguf: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("gguf: %w", err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("gguf: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+// WriteFile writes a GGUF file atomically and durably (internal/atomicfile:
+// temporary file, fsync, rename, fsync of the directory).
+func WriteFile(path string, kvs []KV, tensors []Tensor) error {
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return Write(w, kvs, tensors) }); err != nil {
 		return fmt.Errorf("gguf: %w", err)
 	}
 	return nil

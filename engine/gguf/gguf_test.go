@@ -174,6 +174,42 @@ func TestQwen3TensorName(t *testing.T) {
 	}
 }
 
+// TestQwen2TensorName: llama.cpp's qwen2 graph (src/models/qwen2.cpp,
+// ggml-org/llama.cpp 0215468f0adde3dd3214e10ac66a4eb923ae7e73) adds
+// model.layers[il].bq/bk/bv after wq/wk/wv, tensors named
+// tn(LLM_TENSOR_ATTN_Q, "bias", i) = "blk.%d.attn_q.bias"; it has no q/k norms.
+func TestQwen2TensorName(t *testing.T) {
+	for hf, want := range map[string]string{
+		"model.layers.0.self_attn.q_proj.bias":   "blk.0.attn_q.bias",
+		"model.layers.4.self_attn.k_proj.bias":   "blk.4.attn_k.bias",
+		"model.layers.27.self_attn.v_proj.bias":  "blk.27.attn_v.bias",
+		"model.layers.1.self_attn.q_proj.weight": "blk.1.attn_q.weight",
+		"model.embed_tokens.weight":              "token_embd.weight",
+		"lm_head.weight":                         "output.weight",
+	} {
+		if got, err := TensorName(ArchQwen2, hf); err != nil || got != want {
+			t.Errorf("TensorName(qwen2, %q) = %q, %v; want %q", hf, got, err, want)
+		}
+	}
+	for _, bad := range []string{"model.layers.1.self_attn.q_norm.weight", "model.layers.1.self_attn.o_proj.bias"} {
+		if _, err := TensorName(ArchQwen2, bad); err == nil {
+			t.Errorf("TensorName(qwen2, %q) succeeded", bad)
+		}
+	}
+	if _, err := TensorName("llama", "model.layers.0.self_attn.q_proj.weight"); err == nil {
+		t.Error("TensorName accepted architecture llama")
+	}
+	kvs := Params{Arch: ArchQwen2, HeadCount: 12}.KVs()
+	if kvs[0].Value != "qwen2" || kvs[1].Value != "terse-qwen2" {
+		t.Errorf("KVs start %v", kvs[:2])
+	}
+	for _, kv := range kvs[3:] {
+		if !strings.HasPrefix(kv.Key, "qwen2.") {
+			t.Errorf("key %q outside qwen2.*", kv.Key)
+		}
+	}
+}
+
 func TestVocabKVs(t *testing.T) {
 	v := Vocab{Model: "gpt2", Pre: "default", Tokens: []string{"<|endoftext|>", "a"}, Types: []int32{TokenControl, TokenNormal}, EOS: 0, PAD: 0, BOS: -1}
 	kvs, err := v.KVs()

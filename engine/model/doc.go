@@ -1,8 +1,12 @@
-// Package model is terse's Qwen3 decoder in float32, written in the style of
-// llm.c: every op is a forward/backward pair in model.go, Backward calls them
-// in exact reverse order, and all parameters live in one slab.
+// Package model is terse's Qwen3/Qwen2 decoder in float32, written in the
+// style of llm.c: every op is a forward/backward pair in model.go, Backward
+// calls them in exact reverse order, and all parameters live in one slab.
+// The two architectures are one code path with switches (Config.Arch):
+// Qwen3 normalises each q/k head (q_norm, k_norm), Qwen2 (the base of
+// DeepSeek-R1-Distill-Qwen) adds biases to q_proj, k_proj and v_proj.
 //
-//   - config.go: Config with HF config.json names, validation, TinyConfig.
+//   - config.go: Config with HF config.json names (transformers v4 and v5
+//     forms), validation, Arch, TinyConfig.
 //   - model.go: Params/Tensors (HF names and [out, in] shapes), the ops, the
 //     training Forward (per-token log-prob of the target and entropy, at a
 //     temperature) and the hand-written Backward, which ACCUMULATES (+=)

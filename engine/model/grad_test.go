@@ -73,7 +73,16 @@ func testModel(t testing.TB, be blas.Sgemm) *Model { return testModelTied(t, be,
 
 func testModelTied(t testing.TB, be blas.Sgemm, tied bool) *Model {
 	t.Helper()
+	return testModelArch(t, be, tied, ModelQwen3)
+}
+
+// testModelArch is the tiny gradient-test model of a model_type (ModelQwen3
+// or ModelQwen2), its norm weights and biases perturbed away from 1 and 0.
+func testModelArch(t testing.TB, be blas.Sgemm, tied bool, modelType string) *Model {
+	t.Helper()
 	cfg := TinyConfig()
+	cfg.ModelType = modelType
+	cfg.Architectures = []string{cfg.Architecture()}
 	cfg.TieWordEmbeddings = tied
 	cfg.VocabSize, cfg.HiddenSize, cfg.IntermediateSize, cfg.HeadDim = 11, 8, 12, 4
 	cfg.NumAttentionHeads, cfg.NumKeyValueHeads, cfg.MaxPositionEmbeddings = 4, 2, 128
@@ -86,7 +95,8 @@ func testModelTied(t testing.TB, be blas.Sgemm, tied bool) *Model {
 		m.SetBLAS(be)
 	}
 	m.InitRandom(7, 0.4)
-	// Perturb the norm weights away from 1 so their gradients are generic.
+	// Perturb the norm weights away from 1 (and biases away from 0) so
+	// their gradients are generic.
 	r := rand.New(rand.NewPCG(8, 9))
 	for _, tn := range m.Tensors() {
 		if len(tn.Shape) == 1 {
@@ -134,6 +144,18 @@ func TestGradLinear(t *testing.T) {
 			checkGrad(t, "linear/w", w, dw, loss, 1e-2, 1e-3)
 		})
 	}
+}
+
+func TestGradBias(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	R, OC := 6, 7
+	inp, b, proj := randn(r, R*OC, 1), randn(r, OC, 1), randn(r, R*OC, 1)
+	out := make([]float32, R*OC)
+	loss := func() float64 { copy(out, inp); biasForward(out, b, R, OC); return dot64(out, proj) }
+	db := make([]float32, OC)
+	biasBackward(db, proj, R, OC)
+	checkGrad(t, "bias/b", b, db, loss, 1e-2, 1e-3)
+	checkGrad(t, "bias/inp", inp, proj, loss, 1e-2, 1e-3) // the input's gradient is dout itself
 }
 
 func TestGradRoPE(t *testing.T) {
@@ -277,69 +299,86 @@ func gradBatch(V int) *Batch {
 	}
 }
 
-// TestGradBlock checks one whole decoder layer: L = Σ r·out(in) against the
-// layer input and every weight of the layer.
+// TestGradBlock checks one whole decoder layer of each architecture (Qwen3:
+// q/k norms; Qwen2: q/k/v biases): L = Σ r·out(in) against the layer input
+// and every weight of the layer.
 func TestGradBlock(t *testing.T) {
-	m := testModel(t, nil)
-	c := m.Config
-	b := gradBatch(c.VocabSize)
-	ws := NewWorkspace()
-	if _, _, err := m.Forward(ws, b); err != nil {
-		t.Fatal(err)
-	}
-	N, C := b.B*b.T, c.HiddenSize
-	r := rand.New(rand.NewPCG(13, 1))
-	proj := randn(r, N*C, 1)
-	in := append([]float32(nil), ws.resid[0][:N*C]...)
-	loss := func() float64 {
-		copy(ws.resid[0], in)
-		m.blockForward(ws, 0)
-		return dot64(ws.resid[1][:N*C], proj)
-	}
-	loss()
-	m.ZeroGrad()
-	copy(ws.dres, proj)
-	m.blockBackward(ws, 0)
-	din := append([]float32(nil), ws.dres[:N*C]...)
-	checkGrad(t, "block/in", in, din, loss, 1e-2, 2e-3)
-	p, g := m.Params.Layers[0], m.Grads.Layers[0]
-	for _, w := range []struct {
-		name string
-		p, g []float32
-	}{{"AttnNorm", p.AttnNorm, g.AttnNorm}, {"Wq", p.Wq, g.Wq}, {"Wk", p.Wk, g.Wk}, {"Wv", p.Wv, g.Wv},
-		{"QNorm", p.QNorm, g.QNorm}, {"KNorm", p.KNorm, g.KNorm}, {"Wo", p.Wo, g.Wo}, {"MLPNorm", p.MLPNorm, g.MLPNorm},
-		{"Wgate", p.Wgate, g.Wgate}, {"Wup", p.Wup, g.Wup}, {"Wdown", p.Wdown, g.Wdown}} {
-		checkGrad(t, "block/"+w.name, w.p, w.g, loss, 1e-2, 2e-3)
+	for _, mt := range []string{ModelQwen3, ModelQwen2} {
+		t.Run(mt, func(t *testing.T) {
+			m := testModelArch(t, nil, false, mt)
+			c := m.Config
+			b := gradBatch(c.VocabSize)
+			ws := NewWorkspace()
+			if _, _, err := m.Forward(ws, b); err != nil {
+				t.Fatal(err)
+			}
+			N, C := b.B*b.T, c.HiddenSize
+			r := rand.New(rand.NewPCG(13, 1))
+			proj := randn(r, N*C, 1)
+			in := append([]float32(nil), ws.resid[0][:N*C]...)
+			loss := func() float64 {
+				copy(ws.resid[0], in)
+				m.blockForward(ws, 0)
+				return dot64(ws.resid[1][:N*C], proj)
+			}
+			loss()
+			m.ZeroGrad()
+			copy(ws.dres, proj)
+			m.blockBackward(ws, 0)
+			din := append([]float32(nil), ws.dres[:N*C]...)
+			checkGrad(t, "block/in", in, din, loss, 1e-2, 2e-3)
+			p, g := m.Params.Layers[0], m.Grads.Layers[0]
+			checked := 0
+			for _, w := range []struct {
+				name string
+				p, g []float32
+			}{{"AttnNorm", p.AttnNorm, g.AttnNorm}, {"Wq", p.Wq, g.Wq}, {"Wk", p.Wk, g.Wk}, {"Wv", p.Wv, g.Wv},
+				{"Bq", p.Bq, g.Bq}, {"Bk", p.Bk, g.Bk}, {"Bv", p.Bv, g.Bv},
+				{"QNorm", p.QNorm, g.QNorm}, {"KNorm", p.KNorm, g.KNorm}, {"Wo", p.Wo, g.Wo}, {"MLPNorm", p.MLPNorm, g.MLPNorm},
+				{"Wgate", p.Wgate, g.Wgate}, {"Wup", p.Wup, g.Wup}, {"Wdown", p.Wdown, g.Wdown}} {
+				if w.p == nil { // not part of this architecture
+					continue
+				}
+				checked++
+				checkGrad(t, "block/"+w.name, w.p, w.g, loss, 1e-2, 2e-3)
+			}
+			if want := map[string]int{ModelQwen3: 11, ModelQwen2: 12}[mt]; checked != want {
+				t.Fatalf("%s: checked %d tensors, want %d", mt, checked, want)
+			}
+		})
 	}
 }
 
 // TestGradModel checks every parameter tensor of the whole model, untied and
-// tied, with padding, positions and a temperature, for L = Σ a·logp + b·H.
+// tied, Qwen3 and Qwen2, with padding, positions and a temperature, for
+// L = Σ a·logp + b·H.
 func TestGradModel(t *testing.T) {
-	for _, tied := range []bool{false, true} {
-		t.Run(fmt.Sprintf("tied=%v", tied), func(t *testing.T) {
-			m := testModelTied(t, nil, tied)
-			b := gradBatch(m.Config.VocabSize)
-			N := b.B * b.T
-			r := rand.New(rand.NewPCG(14, 1))
-			a, e := randn(r, N, 1), randn(r, N, 0.5)
-			ws := NewWorkspace()
-			loss := func() float64 {
-				logp, ent, err := m.Forward(ws, b)
-				if err != nil {
+	for _, mt := range []string{ModelQwen3, ModelQwen2} {
+		for _, tied := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/tied=%v", mt, tied), func(t *testing.T) {
+				m := testModelArch(t, nil, tied, mt)
+				b := gradBatch(m.Config.VocabSize)
+				N := b.B * b.T
+				r := rand.New(rand.NewPCG(14, 1))
+				a, e := randn(r, N, 1), randn(r, N, 0.5)
+				ws := NewWorkspace()
+				loss := func() float64 {
+					logp, ent, err := m.Forward(ws, b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return dot64(logp, a) + dot64(ent, e)
+				}
+				loss()
+				m.ZeroGrad()
+				if err := m.Backward(ws, a, e); err != nil {
 					t.Fatal(err)
 				}
-				return dot64(logp, a) + dot64(ent, e)
-			}
-			loss()
-			m.ZeroGrad()
-			if err := m.Backward(ws, a, e); err != nil {
-				t.Fatal(err)
-			}
-			grads := m.GradTensors()
-			for i, tn := range m.Tensors() {
-				checkGrad(t, tn.Name, tn.Data, append([]float32(nil), grads[i].Data...), loss, 3e-3, 5e-3)
-			}
-		})
+				grads := m.GradTensors()
+				for i, tn := range m.Tensors() {
+					checkGrad(t, tn.Name, tn.Data, append([]float32(nil), grads[i].Data...), loss, 3e-3, 5e-3)
+				}
+			})
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Params views a parameter slab (or the gradient slab, same layout) as the
-// Qwen3 tensors. Every slice aliases the slab; shapes use the dims legend.
+// decoder's tensors. Every slice aliases the slab; shapes use the dims legend.
 type Params struct {
 	Embed  []float32     // (V, C) model.embed_tokens.weight
 	Layers []LayerParams // L decoder layers
@@ -25,8 +25,11 @@ type LayerParams struct {
 	Wq       []float32 // (H·D, C) self_attn.q_proj.weight
 	Wk       []float32 // (KVH·D, C) self_attn.k_proj.weight
 	Wv       []float32 // (KVH·D, C) self_attn.v_proj.weight
-	QNorm    []float32 // (D) self_attn.q_norm.weight
-	KNorm    []float32 // (D) self_attn.k_norm.weight
+	Bq       []float32 // (H·D) self_attn.q_proj.bias; Qwen2 only (Arch.QKVBias), else nil
+	Bk       []float32 // (KVH·D) self_attn.k_proj.bias; Qwen2 only
+	Bv       []float32 // (KVH·D) self_attn.v_proj.bias; Qwen2 only
+	QNorm    []float32 // (D) self_attn.q_norm.weight; Qwen3 only (Arch.QKNorm), else nil
+	KNorm    []float32 // (D) self_attn.k_norm.weight; Qwen3 only
 	Wo       []float32 // (C, H·D) self_attn.o_proj.weight
 	MLPNorm  []float32 // (C) post_attention_layernorm.weight
 	Wgate    []float32 // (F, C) mlp.gate_proj.weight
@@ -42,7 +45,8 @@ type Tensor struct {
 	Data  []float32
 }
 
-// Model is a Qwen3 decoder with its parameters, gradients and a BLAS backend.
+// Model is a Qwen3 or Qwen2 decoder with its parameters, gradients and a
+// BLAS backend.
 // Forward and Logits (each with its own Workspace) and Decoders only read the
 // weights and may run concurrently; Backward (writes the gradients) and
 // AdamW.Update (writes the weights) must not overlap with any other call.
@@ -110,24 +114,29 @@ func (m *Model) SetBLAS(s blas.Sgemm) {
 // BLAS returns the matrix-multiply backend in use.
 func (m *Model) BLAS() blas.Sgemm { return m.blas }
 
-// view slices slab into Params following the layout.
+// view slices slab into Params following the layout (the same order as
+// Config.layout, with the Arch's optional tensors).
 func (m *Model) view(slab []float32) Params {
-	c := m.Config
-	at := func(i int) []float32 { s := m.specs[i]; return slab[s.off : s.off+s.size : s.off+s.size] }
-	p := Params{Embed: at(0), Layers: make([]LayerParams, c.NumHiddenLayers)}
-	i := 1
+	c, arch := m.Config, m.Config.Arch()
+	i := 0
+	next := func() []float32 { s := m.specs[i]; i++; return slab[s.off : s.off+s.size : s.off+s.size] }
+	p := Params{Embed: next(), Layers: make([]LayerParams, c.NumHiddenLayers)}
 	for l := range p.Layers {
-		p.Layers[l] = LayerParams{
-			AttnNorm: at(i), Wq: at(i + 1), Wk: at(i + 2), Wv: at(i + 3), QNorm: at(i + 4), KNorm: at(i + 5),
-			Wo: at(i + 6), MLPNorm: at(i + 7), Wgate: at(i + 8), Wup: at(i + 9), Wdown: at(i + 10),
+		lp := &p.Layers[l]
+		lp.AttnNorm, lp.Wq, lp.Wk, lp.Wv = next(), next(), next(), next()
+		if arch.QKVBias {
+			lp.Bq, lp.Bk, lp.Bv = next(), next(), next()
 		}
-		i += 11
+		if arch.QKNorm {
+			lp.QNorm, lp.KNorm = next(), next()
+		}
+		lp.Wo, lp.MLPNorm, lp.Wgate, lp.Wup, lp.Wdown = next(), next(), next(), next(), next()
 	}
-	p.Norm = at(i)
+	p.Norm = next()
 	if c.TieWordEmbeddings {
 		p.LMHead = p.Embed
 	} else {
-		p.LMHead = at(i + 1)
+		p.LMHead = next()
 	}
 	return p
 }
@@ -174,13 +183,17 @@ func (m *Model) GradSlab() []float32 {
 // once per optimizer step (not per micro-batch).
 func (m *Model) ZeroGrad() { clear(m.GradSlab()) }
 
-// InitRandom sets matrices to N(0, std²) and norm weights to 1, as HF's
-// Qwen3 initialisation does with std = initializer_range. The result depends
-// only on seed and std.
+// InitRandom sets matrices to N(0, std²), norm weights to 1 and biases to
+// 0, as HF's Qwen3/Qwen2 initialisation does with std = initializer_range.
+// The result depends only on seed and std.
 func (m *Model) InitRandom(seed uint64, std float32) {
 	r := rand.New(rand.NewPCG(seed, 0x7465727365)) // "terse"
 	for _, s := range m.specs {
 		w := m.slab[s.off : s.off+s.size]
+		if s.bias {
+			clear(w)
+			continue
+		}
 		if len(s.shape) == 1 {
 			for i := range w {
 				w[i] = 1
@@ -293,6 +306,31 @@ func (m *Model) linearForward(out, inp, w []float32, R, IC, OC int, beta float32
 func (m *Model) linearBackward(dinp, dw, dout, inp, w []float32, R, IC, OC int) {
 	m.blas.Sgemm(false, false, R, IC, OC, 1, dout, OC, w, IC, 1, dinp, IC)
 	m.blas.Sgemm(true, false, OC, IC, R, 1, dout, OC, inp, IC, 1, dw, IC)
+}
+
+// biasForward: out (R,OC) += b (OC) on every row (the bias of a Linear).
+func biasForward(out, b []float32, R, OC int) {
+	parallelFor(R, OC, func(lo, hi int) { biasRows(out, b, lo, hi, OC) })
+}
+
+// biasRows is biasForward on rows [lo,hi), single-threaded.
+func biasRows(out, b []float32, lo, hi, OC int) {
+	for r := lo; r < hi; r++ {
+		o := out[r*OC : (r+1)*OC]
+		for i, v := range b {
+			o[i] += v
+		}
+	}
+}
+
+// biasBackward: db (OC) += Σ_rows dout (R,OC); dout passes to the input unchanged.
+func biasBackward(db, dout []float32, R, OC int) {
+	for r := 0; r < R; r++ {
+		d := dout[r*OC : (r+1)*OC]
+		for i, v := range d {
+			db[i] += v
+		}
+	}
 }
 
 // ropeForward rotates x (R, nh, D) in place by each row's position (HF
@@ -635,13 +673,13 @@ type Batch struct {
 type layerActs struct {
 	ln1     []float32 // (N,C) input_layernorm output
 	ln1Rstd []float32 // (N)
-	q       []float32 // (N,H·D) q_proj output
-	k       []float32 // (N,KVH·D) k_proj output
-	v       []float32 // (N,KVH·D) v_proj output
-	qRstd   []float32 // (N,H) q_norm rstd
-	kRstd   []float32 // (N,KVH) k_norm rstd
-	qr      []float32 // (N,H·D) q after q_norm and RoPE
-	kr      []float32 // (N,KVH·D) k after k_norm and RoPE
+	q       []float32 // (N,H·D) q_proj output (+ bias)
+	k       []float32 // (N,KVH·D) k_proj output (+ bias)
+	v       []float32 // (N,KVH·D) v_proj output (+ bias)
+	qRstd   []float32 // (N,H) q_norm rstd (QKNorm only)
+	kRstd   []float32 // (N,KVH) k_norm rstd (QKNorm only)
+	qr      []float32 // (N,H·D) q after q_norm (if any) and RoPE
+	kr      []float32 // (N,KVH·D) k after k_norm (if any) and RoPE
 	attMax  []float32 // (B,H,T) attention row maxima (attentionForward's rowMax)
 	attInv  []float32 // (B,H,T) attention rows' 1/Σexp (rowInv)
 	y       []float32 // (N,H·D) attention output before o_proj
@@ -832,22 +870,35 @@ func (m *Model) forwardTrunk(ws *Workspace) {
 	rmsnormForward(ws.lnf, ws.lnfRstd, ws.resid[c.NumHiddenLayers][:N*C], p.Norm, N, C, float32(c.RMSNormEps))
 }
 
-// blockForward is one decoder layer, as in HF's Qwen3DecoderLayer:
+// blockForward is one decoder layer, as in HF's Qwen3DecoderLayer and
+// Qwen2DecoderLayer (Arch picks the q/k norms or the q/k/v biases):
 //
-//	mid = in  + o_proj(attn(rope(q_norm(q_proj(x))), rope(k_norm(k_proj(x))), v_proj(x))), x = input_layernorm(in)
-//	out = mid + down_proj(silu(gate_proj(x2)) · up_proj(x2)),                              x2 = post_attention_layernorm(mid)
+//	q, k, v = q_proj(x) [+ bq], k_proj(x) [+ bk], v_proj(x) [+ bv],          x = input_layernorm(in)
+//	mid = in  + o_proj(attn(rope([q_norm](q)), rope([k_norm](k)), v))
+//	out = mid + down_proj(silu(gate_proj(x2)) · up_proj(x2)),                x2 = post_attention_layernorm(mid)
 func (m *Model) blockForward(ws *Workspace, l int) {
 	c, p, a := m.Config, m.Params.Layers[l], ws.layers[l]
+	arch := c.Arch()
 	B, T, C, F, H, KVH, D := ws.B, ws.T, c.HiddenSize, c.IntermediateSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
 	N, HD, KD, eps := B*T, H*D, KVH*D, float32(c.RMSNormEps)
 	in, out := ws.resid[l][:N*C], ws.resid[l+1][:N*C]
 
 	rmsnormForward(a.ln1, a.ln1Rstd, in, p.AttnNorm, N, C, eps)
-	m.linearForward(a.q, a.ln1, p.Wq, N, C, HD, 0)
-	m.linearForward(a.k, a.ln1, p.Wk, N, C, KD, 0)
-	m.linearForward(a.v, a.ln1, p.Wv, N, C, KD, 0)
-	rmsnormForward(a.qr, a.qRstd, a.q, p.QNorm, N*H, D, eps)
-	rmsnormForward(a.kr, a.kRstd, a.k, p.KNorm, N*KVH, D, eps)
+	m.linearForward(a.q, a.ln1, p.Wq, N, C, HD, 0) // (N,H·D)
+	m.linearForward(a.k, a.ln1, p.Wk, N, C, KD, 0) // (N,KVH·D)
+	m.linearForward(a.v, a.ln1, p.Wv, N, C, KD, 0) // (N,KVH·D)
+	if arch.QKVBias {
+		biasForward(a.q, p.Bq, N, HD)
+		biasForward(a.k, p.Bk, N, KD)
+		biasForward(a.v, p.Bv, N, KD)
+	}
+	if arch.QKNorm {
+		rmsnormForward(a.qr, a.qRstd, a.q, p.QNorm, N*H, D, eps) // per head: (N·H, D)
+		rmsnormForward(a.kr, a.kRstd, a.k, p.KNorm, N*KVH, D, eps)
+	} else {
+		copy(a.qr, a.q[:N*HD])
+		copy(a.kr, a.k[:N*KD])
+	}
 	ropeForward(a.qr, ws.pos, m.ropeCos, m.ropeSin, N, H, D)
 	ropeForward(a.kr, ws.pos, m.ropeCos, m.ropeSin, N, KVH, D)
 	m.attentionForward(a.y, a.attMax, a.attInv, a.qr, a.kr, a.v, ws.mask, B, T, H, KVH, D)
@@ -895,6 +946,7 @@ func (m *Model) Backward(ws *Workspace, dlogp, dentropy []float32) error {
 // dL/d(out); on return it holds dL/d(in).
 func (m *Model) blockBackward(ws *Workspace, l int) {
 	c, p, g, a := m.Config, m.Params.Layers[l], m.Grads.Layers[l], ws.layers[l]
+	arch := c.Arch()
 	B, T, C, F, H, KVH, D := ws.B, ws.T, c.HiddenSize, c.IntermediateSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
 	N, HD, KD := B*T, H*D, KVH*D
 	in := ws.resid[l][:N*C]
@@ -923,10 +975,19 @@ func (m *Model) blockBackward(ws *Workspace, l int) {
 	m.attentionBackward(dq, dk, dv, dy, a.attMax, a.attInv, a.qr, a.kr, a.v, ws.mask, B, T, H, KVH, D)
 	ropeBackward(dq, ws.pos, m.ropeCos, m.ropeSin, N, H, D)
 	ropeBackward(dk, ws.pos, m.ropeCos, m.ropeSin, N, KVH, D)
-	clear(dqRaw)
-	clear(dkRaw)
-	rmsnormBackward(dqRaw, g.QNorm, dq, a.q, a.qRstd, p.QNorm, N*H, D)
-	rmsnormBackward(dkRaw, g.KNorm, dk, a.k, a.kRstd, p.KNorm, N*KVH, D)
+	if arch.QKNorm { // dq, dk become the gradients of the q_proj/k_proj outputs
+		clear(dqRaw)
+		clear(dkRaw)
+		rmsnormBackward(dqRaw, g.QNorm, dq, a.q, a.qRstd, p.QNorm, N*H, D)
+		rmsnormBackward(dkRaw, g.KNorm, dk, a.k, a.kRstd, p.KNorm, N*KVH, D)
+	} else {
+		dqRaw, dkRaw = dq, dk
+	}
+	if arch.QKVBias {
+		biasBackward(g.Bq, dqRaw, N, HD)
+		biasBackward(g.Bk, dkRaw, N, KD)
+		biasBackward(g.Bv, dv, N, KD)
+	}
 	clear(dln)
 	m.linearBackward(dln, g.Wq, dqRaw, a.ln1, p.Wq, N, C, HD)
 	m.linearBackward(dln, g.Wk, dkRaw, a.ln1, p.Wk, N, C, KD)

@@ -26,7 +26,7 @@ func TestConfigValidate(t *testing.T) {
 		{"bias", func(c *Config) { c.AttentionBias = true }, "attention_bias"},
 		{"eps", func(c *Config) { c.RMSNormEps = 0 }, "rms_norm_eps"},
 		{"theta", func(c *Config) { c.RopeTheta = -1 }, "rope_theta"},
-		{"scaling", func(c *Config) { c.RopeScaling = json.RawMessage(`{"type":"yarn"}`) }, "rope_scaling"},
+		{"scaling", func(c *Config) { c.RopeScaling = json.RawMessage(`{"type":"yarn"}`) }, "rope_scaling.rope_type"},
 		{"sliding", func(c *Config) { c.UseSlidingWindow = true }, "use_sliding_window"},
 		{"eos", func(c *Config) { c.EOSTokenID = TokenIDs{64} }, "eos_token_id"},
 		{"arch", func(c *Config) { c.Architectures = []string{"LlamaForCausalLM"} }, "architectures"},

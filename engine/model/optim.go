@@ -13,7 +13,8 @@ type OptimConfig struct {
 	Beta2       float32 `json:"beta2"`        // 0 means 0.999
 	Eps         float32 `json:"eps"`          // 0 means 1e-8
 	WeightDecay float32 `json:"weight_decay"` // decoupled, applied to matrices only
-	// DecayNorms also applies weight decay to 1-D tensors (RMSNorm weights).
+	// DecayNorms also applies weight decay to 1-D tensors (RMSNorm weights,
+	// Qwen2's q/k/v biases).
 	DecayNorms bool `json:"decay_norms,omitempty"`
 	// ClipNorm rescales the gradient so its global L2 norm is at most this; 0 disables.
 	ClipNorm float32 `json:"clip_norm"`

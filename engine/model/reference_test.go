@@ -6,10 +6,12 @@ import (
 	"testing"
 )
 
-// refForward is a deliberately naive float64 Qwen3 forward written from HF
-// transformers' modeling_qwen3.py, reading weights by HF name through
-// Tensors(). It shares no code with the optimized path, so it checks the
-// slab layout, GQA head mapping, q/k norm placement and the rotate_half RoPE.
+// refForward is a deliberately naive float64 Qwen3/Qwen2 forward written
+// from HF transformers' modeling_qwen3.py and modeling_qwen2.py, reading
+// weights by HF name through Tensors(). It shares no code with the
+// optimized path, so it checks the slab layout, GQA head mapping, q/k norm
+// placement (Qwen3), the q/k/v biases (Qwen2: nn.Linear(..., bias=True) for
+// q_proj, k_proj, v_proj, bias=False for o_proj) and the rotate_half RoPE.
 // It returns logits (T,V) for one unpadded sequence.
 func refForward(m *Model, tokens []int32) [][]float64 {
 	c := m.Config
@@ -72,11 +74,24 @@ func refForward(m *Model, tokens []int32) [][]float64 {
 		for t := range h {
 			x := rms(h[t], W[p+"input_layernorm.weight"])
 			qa, ka, va := lin(x, W[p+"self_attn.q_proj.weight"], H*D), lin(x, W[p+"self_attn.k_proj.weight"], KVH*D), lin(x, W[p+"self_attn.v_proj.weight"], KVH*D)
+			for name, y := range map[string][]float64{"q": qa, "k": ka, "v": va} {
+				if bias, ok := W[p+"self_attn."+name+"_proj.bias"]; ok {
+					for i := range y {
+						y[i] += float64(bias[i])
+					}
+				}
+			}
+			norm := func(x []float64, name string) []float64 { // q_norm/k_norm when the model has them
+				if w, ok := W[p+"self_attn."+name+"_norm.weight"]; ok {
+					return rms(x, w)
+				}
+				return x
+			}
 			for hh := 0; hh < H; hh++ {
-				q[t] = append(q[t], rope(rms(qa[hh*D:(hh+1)*D], W[p+"self_attn.q_norm.weight"]), t))
+				q[t] = append(q[t], rope(norm(qa[hh*D:(hh+1)*D], "q"), t))
 			}
 			for hh := 0; hh < KVH; hh++ {
-				k[t] = append(k[t], rope(rms(ka[hh*D:(hh+1)*D], W[p+"self_attn.k_norm.weight"]), t))
+				k[t] = append(k[t], rope(norm(ka[hh*D:(hh+1)*D], "k"), t))
 				v[t] = append(v[t], va[hh*D:(hh+1)*D])
 			}
 		}
@@ -131,11 +146,21 @@ func refForward(m *Model, tokens []int32) [][]float64 {
 }
 
 // TestForwardMatchesReference compares Logits with the naive float64
-// reference, reporting the max abs diff against a named tolerance.
+// reference for both architectures, reporting the max abs diff against a
+// named tolerance.
 func TestForwardMatchesReference(t *testing.T) {
 	const tol = 2e-4
-	for _, tied := range []bool{false, true} {
-		m := testModelTied(t, nil, tied)
+	for _, c := range []struct {
+		mt   string
+		tied bool
+	}{{ModelQwen3, false}, {ModelQwen3, true}, {ModelQwen2, false}, {ModelQwen2, true}} {
+		tied := c.tied
+		m := testModelArch(t, nil, tied, c.mt)
+		if c.mt == ModelQwen2 {
+			if len(m.Params.Layers[0].Bq) == 0 || m.Params.Layers[0].QNorm != nil {
+				t.Fatalf("qwen2 model has no q bias or has a q norm")
+			}
+		}
 		m.Config.RopeTheta = 1e6 // Qwen3's θ; the tables are rebuilt below
 		m.initRope()
 		tokens := make([]int32, attnBlock+9) // two attention blocks
@@ -154,9 +179,9 @@ func TestForwardMatchesReference(t *testing.T) {
 				maxDiff = max(maxDiff, math.Abs(float64(got[i*V+j])-ref[i][j]))
 			}
 		}
-		t.Logf("tied=%v: logits max|diff| vs float64 reference = %.2e (tol %.0e)", tied, maxDiff, tol)
+		t.Logf("%s tied=%v: logits max|diff| vs float64 reference = %.2e (tol %.0e)", c.mt, tied, maxDiff, tol)
 		if maxDiff > tol {
-			t.Fatalf("tied=%v: logits differ from reference by %g", tied, maxDiff)
+			t.Fatalf("%s tied=%v: logits differ from reference by %g", c.mt, tied, maxDiff)
 		}
 	}
 }

@@ -300,6 +300,7 @@ func (d *Decoder) Step(ctx context.Context) ([]*Sequence, error) {
 // picks the worker scratch of a single-threaded call.
 func (d *Decoder) forward(s0, s1, w int, k stepKernels) {
 	m, c := d.m, d.m.Config
+	arch := c.Arch()
 	C, F, H, KVH, D := c.HiddenSize, c.IntermediateSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
 	HD, KD, eps := H*D, KVH*D, float32(c.RMSNormEps)
 	r0, r1 := d.rowStart[s0], d.rowStart[s1]
@@ -312,8 +313,15 @@ func (d *Decoder) forward(s0, s1, w int, k stepKernels) {
 		k.linear(q, ln, p.Wq, R, C, HD, 0)
 		k.linear(kk, ln, p.Wk, R, C, KD, 0)
 		k.linear(v, ln, p.Wv, R, C, KD, 0)
-		k.rmsnorm(q, rstd, q, p.QNorm, R*H, D, eps)
-		k.rmsnorm(kk, rstd, kk, p.KNorm, R*KVH, D, eps)
+		if arch.QKVBias {
+			k.bias(q, p.Bq, R, HD)
+			k.bias(kk, p.Bk, R, KD)
+			k.bias(v, p.Bv, R, KD)
+		}
+		if arch.QKNorm {
+			k.rmsnorm(q, rstd, q, p.QNorm, R*H, D, eps)
+			k.rmsnorm(kk, rstd, kk, p.KNorm, R*KVH, D, eps)
+		}
 		k.rope(q, pos, R, H, D)
 		k.rope(kk, pos, R, KVH, D)
 		for i, s := range d.batch[s0:s1] {
@@ -381,6 +389,14 @@ func (k stepKernels) linear(out, inp, w []float32, R, IC, OC int, beta float32) 
 		return
 	}
 	k.m.blas1.Sgemm(false, true, R, OC, IC, 1, inp, IC, w, IC, beta, out, OC)
+}
+
+func (k stepKernels) bias(out, b []float32, R, OC int) {
+	if k.par {
+		biasForward(out, b, R, OC)
+		return
+	}
+	biasRows(out, b, 0, R, OC)
 }
 
 func (k stepKernels) rmsnorm(out, rstd, inp, w []float32, R, C int, eps float32) {

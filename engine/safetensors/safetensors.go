@@ -1,7 +1,6 @@
 package safetensors
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -9,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
+
+	"github.com/terse-dev/terse/internal/atomicfile"
 )
 
 // MaxHeaderSize caps the JSON header (the reference implementation uses the same 100 MB).
@@ -310,36 +310,11 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) error 
 }
 
 // AtomicWrite creates path by calling write on a temporary file in the same
-// directory, syncing it and renaming it into place, so readers never see a
-// partial file. On error the temporary file is removed.
-func AtomicWrite(path string, write func(w io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err = write(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: syncing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: closing %s: %w", path, err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+// directory, fsyncing it, renaming it into place and fsyncing the directory
+// (internal/atomicfile), so readers never see a partial file and a crash
+// never leaves one. On error the temporary file is removed.
+func AtomicWrite(path string, write func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, 0o644, write); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	return nil

@@ -6,8 +6,12 @@ import (
 	"strings"
 )
 
-// Arch is the llama.cpp architecture name of a Qwen3 dense model.
-const Arch = "qwen3"
+// llama.cpp architecture names (general.architecture) of the dense Qwen
+// decoders terse writes.
+const (
+	ArchQwen3 = "qwen3" // q/k norms (attn_q_norm, attn_k_norm)
+	ArchQwen2 = "qwen2" // q/k/v biases (attn_q.bias, attn_k.bias, attn_v.bias)
+)
 
 // Token types of tokenizer.ggml.token_type (llama.cpp's llama_token_type).
 const (
@@ -25,8 +29,10 @@ const (
 	FileTypeMostlyF16 uint32 = 1
 )
 
-// Qwen3Params are the hyperparameters llama.cpp reads for architecture "qwen3".
-type Qwen3Params struct {
+// Params are the hyperparameters llama.cpp reads for architecture "qwen3"
+// or "qwen2" (the same keys under the architecture's prefix).
+type Params struct {
+	Arch              string  // ArchQwen3 or ArchQwen2; empty means ArchQwen3
 	Name              string  // general.name
 	ContextLength     int     // max_position_embeddings
 	EmbeddingLength   int     // hidden_size (C)
@@ -40,27 +46,31 @@ type Qwen3Params struct {
 	FileType          uint32  // FileTypeAllF32 or FileTypeMostlyF16
 }
 
-// KVs returns the general.* and qwen3.* metadata for p.
-func (p Qwen3Params) KVs() []KV {
+// KVs returns the general.* and <arch>.* metadata for p.
+func (p Params) KVs() []KV {
+	arch := p.Arch
+	if arch == "" {
+		arch = ArchQwen3
+	}
 	name := p.Name
 	if name == "" {
-		name = "terse-qwen3"
+		name = "terse-" + arch
 	}
 	u := func(n int) uint32 { return uint32(n) }
 	return []KV{
-		{"general.architecture", Arch},
+		{"general.architecture", arch},
 		{"general.name", name},
 		{"general.file_type", p.FileType},
-		{"qwen3.context_length", u(p.ContextLength)},
-		{"qwen3.embedding_length", u(p.EmbeddingLength)},
-		{"qwen3.block_count", u(p.BlockCount)},
-		{"qwen3.feed_forward_length", u(p.FeedForwardLength)},
-		{"qwen3.attention.head_count", u(p.HeadCount)},
-		{"qwen3.attention.head_count_kv", u(p.HeadCountKV)},
-		{"qwen3.attention.key_length", u(p.HeadDim)},
-		{"qwen3.attention.value_length", u(p.HeadDim)},
-		{"qwen3.rope.freq_base", p.RopeFreqBase},
-		{"qwen3.attention.layer_norm_rms_epsilon", p.RMSNormEps},
+		{arch + ".context_length", u(p.ContextLength)},
+		{arch + ".embedding_length", u(p.EmbeddingLength)},
+		{arch + ".block_count", u(p.BlockCount)},
+		{arch + ".feed_forward_length", u(p.FeedForwardLength)},
+		{arch + ".attention.head_count", u(p.HeadCount)},
+		{arch + ".attention.head_count_kv", u(p.HeadCountKV)},
+		{arch + ".attention.key_length", u(p.HeadDim)},
+		{arch + ".attention.value_length", u(p.HeadDim)},
+		{arch + ".rope.freq_base", p.RopeFreqBase},
+		{arch + ".attention.layer_norm_rms_epsilon", p.RMSNormEps},
 	}
 }
 
@@ -110,8 +120,11 @@ func (v Vocab) KVs() ([]KV, error) {
 	return kvs, nil
 }
 
-// qwen3LayerNames maps the per-layer HF suffixes to llama.cpp's.
-var qwen3LayerNames = map[string]string{
+// qwenLayerNames maps the per-layer HF suffixes to llama.cpp's (its
+// LLM_TENSOR_* names plus ".weight"/".bias", as in llama-arch.cpp and
+// llama-model.cpp's create_tensor(tn(LLM_TENSOR_ATTN_Q, "bias", i), ...)).
+// qwenOnly lists the tensors one architecture has and the other lacks.
+var qwenLayerNames = map[string]string{
 	"input_layernorm.weight":          "attn_norm.weight",
 	"self_attn.q_proj.weight":         "attn_q.weight",
 	"self_attn.k_proj.weight":         "attn_k.weight",
@@ -119,17 +132,29 @@ var qwen3LayerNames = map[string]string{
 	"self_attn.o_proj.weight":         "attn_output.weight",
 	"self_attn.q_norm.weight":         "attn_q_norm.weight",
 	"self_attn.k_norm.weight":         "attn_k_norm.weight",
+	"self_attn.q_proj.bias":           "attn_q.bias",
+	"self_attn.k_proj.bias":           "attn_k.bias",
+	"self_attn.v_proj.bias":           "attn_v.bias",
 	"post_attention_layernorm.weight": "ffn_norm.weight",
 	"mlp.gate_proj.weight":            "ffn_gate.weight",
 	"mlp.up_proj.weight":              "ffn_up.weight",
 	"mlp.down_proj.weight":            "ffn_down.weight",
 }
 
-// Qwen3TensorName maps an HF Qwen3 tensor name to its llama.cpp name
-// ("model.layers.3.self_attn.q_proj.weight" → "blk.3.attn_q.weight").
-// Qwen3 uses NEOX-style RoPE, so unlike LLaMA no q/k permutation is needed:
-// weights are copied as they are.
-func Qwen3TensorName(hf string) (string, error) {
+var qwenOnly = map[string]string{
+	"self_attn.q_norm.weight": ArchQwen3,
+	"self_attn.k_norm.weight": ArchQwen3,
+	"self_attn.q_proj.bias":   ArchQwen2,
+	"self_attn.k_proj.bias":   ArchQwen2,
+	"self_attn.v_proj.bias":   ArchQwen2,
+}
+
+// TensorName maps an HF tensor name of architecture arch (ArchQwen3 or
+// ArchQwen2) to its llama.cpp name ("model.layers.3.self_attn.q_proj.weight"
+// → "blk.3.attn_q.weight", "model.layers.3.self_attn.q_proj.bias" →
+// "blk.3.attn_q.bias" for qwen2). Both use NEOX-style RoPE, so unlike LLaMA
+// no q/k permutation is needed: weights are copied as they are.
+func TensorName(arch, hf string) (string, error) {
 	switch hf {
 	case "model.embed_tokens.weight":
 		return "token_embd.weight", nil
@@ -141,10 +166,16 @@ func Qwen3TensorName(hf string) (string, error) {
 	if rest, ok := strings.CutPrefix(hf, "model.layers."); ok {
 		idx, suffix, ok := strings.Cut(rest, ".")
 		if n, err := strconv.Atoi(idx); ok && err == nil && n >= 0 {
-			if g, ok := qwen3LayerNames[suffix]; ok {
+			if only, ok := qwenOnly[suffix]; ok && only != arch {
+				return "", fmt.Errorf("gguf: %s has no tensor like %q (a %s tensor)", arch, hf, only)
+			}
+			if g, ok := qwenLayerNames[suffix]; ok && (arch == ArchQwen3 || arch == ArchQwen2) {
 				return "blk." + strconv.Itoa(n) + "." + g, nil
 			}
 		}
 	}
-	return "", fmt.Errorf("gguf: no llama.cpp name for Qwen3 tensor %q", hf)
+	return "", fmt.Errorf("gguf: no llama.cpp name for %s tensor %q", arch, hf)
 }
+
+// Qwen3TensorName is TensorName(ArchQwen3, hf).
+func Qwen3TensorName(hf string) (string, error) { return TensorName(ArchQwen3, hf) }
