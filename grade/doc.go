@@ -5,8 +5,11 @@
 //
 //	extract.go    raw completion → final answer string: thinking stripped, last
 //	              \boxed{} (adjacent boxes joined), then <answer>…</answer>,
-//	              "final answer is", "Answer:", display math, inline math,
-//	              last number
+//	              "final answer is", "Answer:", the last answer-bearing
+//	              statement in text order (display or inline math, or a
+//	              concluding "so there are 2 values"), last number;
+//	              ExtractCut (a completion cut by length) keeps only stated
+//	              answers; double-escaped LaTeX ("288\\pi") is read as single
 //	normalize.go  answer string → canonical LaTeX-ish text: delimiters,
 //	              \left/\right, spacing, \text{} units and words, degrees,
 //	              percent, currency, \frac12, mixed numbers, thousands
@@ -29,9 +32,10 @@
 // goroutines without locks.
 //
 // Conventions where graders differ: "8\%" equals 8, not 0.08; "90^\circ"
-// equals 90; units and words in \text{} after a number are dropped; integers
-// and fractions compare exactly, decimals within Options.RelTol, other exact
-// forms (288\pi, t^2-121) within float64 error (1e-9); "x = 5"
+// equals 90, but "\sin 60^\circ" is the sine of 60 degrees; units and words
+// in \text{} after a number are dropped; integers and fractions compare
+// exactly, decimals within Options.RelTol, other exact forms (288\pi,
+// t^2-121) within float64 error (1e-9); "x = 5"
 // compares as 5 but "n = 3k" never as 3; "\pm 2" is the set {2, −2}; gold
 // is passed as gold, so a gold inequality accepts a predicted interval but a
 // gold interval does not accept a predicted inequality.

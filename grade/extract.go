@@ -29,10 +29,15 @@ var rules = [...]rule{
 	{"answer_tag", 2, findAnswerTag},
 	{"final_answer_is", 3, findAfterPhrase("final answer is", "final answer:", "final answer")},
 	{"answer_colon", 4, findAfterPhrase("answer:", "answer is", "####")},
-	{"display_math", 5, findDisplayMath},
-	{"inline_math", 6, findInlineMath},
-	{"last_number", 7, findLastNumber},
+	{"last_statement", 5, findLastStatement},
+	{"last_number", 6, findLastNumber},
 }
+
+// statedRules is how many rules (counted from the top) still apply to a
+// completion cut by length, with a concluding sentence after them: an
+// answer must be stated (box, tag, phrase, conclusion); a formula or a
+// number in the middle of unfinished work is not an answer.
+const statedRules = 4
 
 const (
 	// maxJoined is the most adjacent boxes joined into one multi-answer.
@@ -44,15 +49,34 @@ const (
 // Extract returns the final answer of a raw completion: thinking stripped,
 // then the last \boxed{…}/\fbox{…} (adjacent boxes joined), else the last
 // <answer>…</answer>, else the text after "final answer is", else after
-// "Answer:", else the last display math, else the last inline math, else the
-// last number. On failure answer is "" and reason is no_answer,
-// unterminated_think or unbalanced_box.
+// "Answer:", else the last answer-bearing statement in text order (the
+// later of the last display or inline math span and the last concluding
+// sentence such as "so there are 2 values"), else the last number. On
+// failure answer is "" and reason is no_answer, unterminated_think or
+// unbalanced_box. Double-escaped LaTeX ("288\\pi", as some harnesses store
+// it) is read as single-escaped.
 func Extract(response string) (answer string, reason Reason) {
-	text, ok := stripThinking(response)
+	return extract(response, false)
+}
+
+// ExtractCut is Extract for a completion cut by length (finish_reason
+// length): only a stated answer counts — a box, an answer tag, an answer
+// phrase or a concluding sentence — never a formula or number taken from
+// the middle of the unfinished work.
+func ExtractCut(response string) (answer string, reason Reason) {
+	return extract(response, true)
+}
+
+func extract(response string, cutByLength bool) (answer string, reason Reason) {
+	text, ok := stripThinking(undoubleEscape(response))
 	if !ok {
 		return "", UnterminatedThink
 	}
-	for _, r := range rules {
+	use := rules[:]
+	if cutByLength {
+		use = rules[:statedRules]
+	}
+	for _, r := range use {
 		ans, ok, fail := r.find(text)
 		if fail != "" {
 			return "", fail
@@ -62,6 +86,11 @@ func Extract(response string) (answer string, reason Reason) {
 			if ans != "" {
 				return ans, ""
 			}
+		}
+	}
+	if cutByLength {
+		if c, pos := lastConclusion(text); pos >= 0 {
+			return c, ""
 		}
 	}
 	return "", NoAnswer
@@ -349,9 +378,100 @@ func firstMath(s string) (string, bool) {
 	return cut(content), true
 }
 
-// findDisplayMath returns the last display math span ($$…$$ or \[…\]);
-// display math may span lines.
-func findDisplayMath(text string) (string, bool, Reason) {
+// findLastStatement returns the last answer-bearing statement in text
+// order: the last display or inline math span, unless a concluding
+// sentence with a number ("so there are 2 values", "hence 12 ways") comes
+// after it, in which case that number. A formula early in the work loses
+// to a later inline answer or conclusion.
+func findLastStatement(text string) (string, bool, Reason) {
+	d, dpos := lastDisplayMath(text)
+	in, ipos := lastInlineMath(text)
+	ans, pos := d, dpos
+	if ipos > dpos {
+		ans, pos = in, ipos
+	}
+	if c, cpos := lastConclusion(text); cpos > pos {
+		return c, true, ""
+	}
+	if pos < 0 {
+		return "", false, ""
+	}
+	return ans, true, ""
+}
+
+// conclusionCues start a concluding sentence.
+var conclusionCues = [...]string{"so ", "thus ", "therefore ", "hence ", "in total ", "altogether ", "there are ", "there is ", "this gives ", "which gives ", "we get "}
+
+// lastConclusion returns the last number of the last concluding sentence
+// (a conclusion cue, then text up to the end of the sentence or line with
+// a number and no formula), and the cue's position; −1 when there is none.
+func lastConclusion(text string) (string, int) {
+	lower := asciiLower(text)
+	best, num := -1, ""
+	for _, cue := range conclusionCues {
+		for i := 0; ; {
+			j := strings.Index(lower[i:], cue)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			i = at + 1
+			if at > 0 && isLetter(lower[at-1]) || at <= best {
+				continue
+			}
+			rest := text[at+len(cue):]
+			if k := strings.IndexAny(rest, "\n"); k >= 0 {
+				rest = rest[:k]
+			}
+			if k := strings.Index(rest, ". "); k >= 0 {
+				rest = rest[:k]
+			}
+			if strings.ContainsAny(rest, "$\\=") {
+				continue // a formula: the math rules read it
+			}
+			if n, ok, _ := findLastNumber(rest); ok {
+				best, num = at, n
+			}
+		}
+	}
+	return num, best
+}
+
+// undoubleEscape reads LaTeX stored with every backslash doubled
+// ("288\\pi", "\\frac{1}{2}") as single-escaped. It applies only when no
+// command is single-escaped, so a matrix row break "\\" beside "\frac"
+// is left alone.
+func undoubleEscape(s string) string {
+	if !strings.Contains(s, `\\`) {
+		return s
+	}
+	double := false
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		if s[i+1] == '\\' {
+			if i+2 < len(s) && isLetter(s[i+2]) {
+				double = true
+			}
+			i++ // skip the pair
+			continue
+		}
+		if isLetter(s[i+1]) {
+			return s // a single-escaped command: not double-escaped text
+		}
+	}
+	if !double {
+		return s
+	}
+	return doubled.Replace(s)
+}
+
+var doubled = strings.NewReplacer(`\\\\`, `\\`, `\\`, `\`)
+
+// lastDisplayMath returns the last display math span ($$…$$ or \[…\]) and
+// its start, or −1; display math may span lines.
+func lastDisplayMath(text string) (string, int) {
 	orig := text
 	text = maskDollars(text)
 	best, content := -1, ""
@@ -367,14 +487,14 @@ func findDisplayMath(text string) (string, bool, Reason) {
 		best, content = i, orig[i+len(d[0]):j]
 	}
 	if best < 0 || strings.TrimSpace(content) == "" {
-		return "", false, ""
+		return "", -1
 	}
-	return cut(content), true, ""
+	return cut(content), best
 }
 
-// findInlineMath returns the last inline math span ($…$ or \(…\)) that does
-// not cross a newline.
-func findInlineMath(text string) (string, bool, Reason) {
+// lastInlineMath returns the last inline math span ($…$ or \(…\)) that
+// does not cross a newline, and its start, or −1.
+func lastInlineMath(text string) (string, int) {
 	orig := text
 	text = maskDollars(text)
 	best, content := -1, ""
@@ -394,9 +514,9 @@ func findInlineMath(text string) (string, bool, Reason) {
 		best, content = i, c
 	}
 	if best < 0 {
-		return "", false, ""
+		return "", -1
 	}
-	return cut(content), true, ""
+	return cut(content), best
 }
 
 // findLastNumber returns the last number in text ("-12", "3.5", "7,425,000",

@@ -12,6 +12,7 @@ var fuzzSeeds = []string{
 	"(0,1]", "\\{1,2\\}", "x = 5", "0<x<1", "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
 	"1 \\pm \\sqrt{19}", "<think>a</think>\\boxed{3}", "\\sqrt[3]{4}", "4\\frac{4}{9}", "7,425,000",
 	"\\text{Evelyn}", "|x-1|", "\\lfloor x \\rfloor", "f(x)=x+1", "e^{i\\pi}", "\\binom{10}{5}",
+	"288\\\\pi", "\\\\frac{1}{2}", "\\sin 60^\\circ", "\\cos(120^{\\circ})", "$$x^2=4$$ so there are 2 values",
 }
 
 // FuzzExtract checks that extraction never panics and that an extracted

@@ -17,6 +17,7 @@ type normStep struct {
 
 // normSteps lists the normalisation steps in the order they run.
 var normSteps = [...]normStep{
+	{"double_escape", undoubleEscape},
 	{"unwrap_box", unwrapBox},
 	{"plain_mixed_number", plainMixedNumber}, // before newlines become spaces: "11\n5/6" is not mixed
 	{"bold_digits", boldDigits},
@@ -24,6 +25,7 @@ var normSteps = [...]normStep{
 	{"primes", primes.Replace},
 	{"unit_primes", unitPrimes},
 	{"text_commands", textCommands},
+	{"trig_degrees", trigDegrees}, // before the degree signs go
 	{"degrees_percent_currency", units.Replace},
 	{"trailing_units", trailingUnits},
 	{"brace_args", braceArgs},
@@ -638,4 +640,84 @@ func trimAnswer(s string) string {
 		s = strings.Join(strings.Fields(s), " ")
 	}
 	return s
+}
+
+// trigFuncs are the functions whose argument may be an angle in degrees.
+var trigFuncs = [...]string{`\sin`, `\cos`, `\tan`, `\sec`, `\csc`, `\cot`}
+
+// degreeSigns end an angle in degrees.
+var degreeSigns = [...]string{`^{\circ}`, `^{\circ }`, `^\circ`, `\circ`, `\degree`}
+
+// trigDegrees rewrites a trigonometric function of an angle in degrees as
+// one in radians, "\sin 60^\circ" → "\sin(60\pi/180)", so that it
+// evaluates (the degree sign alone is dropped by a later step, which would
+// leave sin of 60 radians). The argument is a number, optionally in
+// parentheses or braces.
+func trigDegrees(s string) string {
+	if !strings.Contains(s, "circ") && !strings.Contains(s, `\degree`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		name := ""
+		for _, f := range trigFuncs {
+			if strings.HasPrefix(s[i:], f) && (i+len(f) >= len(s) || !isLetter(s[i+len(f)])) {
+				name = f
+				break
+			}
+		}
+		if name == "" {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i + len(name)
+		skip := func() {
+			for j < len(s) && s[j] == ' ' {
+				j++
+			}
+		}
+		skip()
+		closer := byte(0)
+		if j < len(s) && (s[j] == '(' || s[j] == '{') {
+			closer = map[byte]byte{'(': ')', '{': '}'}[s[j]]
+			j++
+			skip()
+		}
+		k := j
+		if k < len(s) && s[k] == '-' {
+			k++
+		}
+		for k < len(s) && (isDigit(s[k]) || s[k] == '.') {
+			k++
+		}
+		num := s[j:k]
+		j = k
+		skip()
+		sign := ""
+		for _, d := range degreeSigns {
+			if strings.HasPrefix(s[j:], d) {
+				sign = d
+				break
+			}
+		}
+		if num == "" || num == "-" || sign == "" {
+			b.WriteString(name)
+			i += len(name)
+			continue
+		}
+		j += len(sign)
+		if closer != 0 {
+			skip()
+			if j >= len(s) || s[j] != closer {
+				b.WriteString(name)
+				i += len(name)
+				continue
+			}
+			j++
+		}
+		b.WriteString(name + "(" + num + `\pi/180)`)
+		i = j
+	}
+	return b.String()
 }

@@ -53,6 +53,10 @@ type Options struct {
 	// WorkBudget is the per-call work budget in abstract steps (tokens read,
 	// tree nodes evaluated, digits multiplied); 0 means DefaultWorkBudget.
 	WorkBudget int
+	// CutByLength says the completion was cut at max_tokens (finish_reason
+	// length): Grade then extracts with ExtractCut, so unfinished work with
+	// no stated answer has no answer rather than a number from its middle.
+	CutByLength bool
 }
 
 // DefaultRelTol is the relative tolerance used when Options.RelTol is 0.
@@ -84,7 +88,7 @@ type Verdict struct {
 // Grade extracts the final answer from a raw completion (see Extract) and
 // compares it with the gold alternatives (see Verify); any match counts.
 func Grade(response string, gold []string, opts Options) Verdict {
-	ans, why := Extract(response)
+	ans, why := extract(response, opts.CutByLength)
 	if why != "" {
 		return Verdict{Reason: why}
 	}
