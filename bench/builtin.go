@@ -36,6 +36,9 @@ type Info struct {
 	Count int `json:"count"`
 	// Description says what the set is and how it was normalised.
 	Description string `json:"description"`
+	// Code marks a code benchmark: its problems carry Tests and are graded
+	// by running programs (package codegrade), not by grade.
+	Code bool `json:"code,omitempty"`
 }
 
 // builtin is one row of the catalog: its Info and its decoder.
@@ -49,23 +52,25 @@ type builtin struct {
 func catalog() []builtin {
 	return []builtin{
 		{Info{"aime24", "aime24/deepscaler_aime.json", true, false, 30,
-			"AIME 2024 I+II; answers normalised to integers (\"025\" → \"25\"); AoPS solutions"}, decodeAIME},
+			"AIME 2024 I+II; answers normalised to integers (\"025\" → \"25\"); AoPS solutions", false}, decodeAIME},
 		{Info{"aime25", "aime25/deepscaler_fork_aime25.json", true, false, 30,
-			"AIME 2025 I+II; lost LaTeX backslashes repaired (form feed → \\f, tab → \\t)"}, decodeAIME25},
+			"AIME 2025 I+II; lost LaTeX backslashes repaired (form feed → \\f, tab → \\t)", false}, decodeAIME25},
 		{Info{"amc23", "amc23/deepscaler_amc.json", true, false, 40,
-			"AMC 12 2023 A+B (the 2023 records of the 2022–2023 file); float answers written as integers"}, decodeAMC23},
+			"AMC 12 2023 A+B (the 2023 records of the 2022–2023 file); float answers written as integers", false}, decodeAMC23},
 		{Info{"math500", "math500/deepscaler_math.json", true, false, 500,
-			"MATH-500 (HuggingFaceH4 order); LaTeX answers verbatim; level 1–5 and subject from unique_id"}, decodeMATH500},
+			"MATH-500 (HuggingFaceH4 order); LaTeX answers verbatim; level 1–5 and subject from unique_id", false}, decodeMATH500},
 		{Info{"minerva", "minerva/deepscaler_minerva.json", true, false, 272,
-			"Minerva-Math (MIT OCW); gold is a list of alternatives, trailing newlines stripped; 33 golds that answer an earlier subproblem replaced by the solution's box"}, decodeMinerva},
+			"Minerva-Math (MIT OCW); gold is a list of alternatives, trailing newlines stripped; 33 golds that answer an earlier subproblem replaced by the solution's box", false}, decodeMinerva},
 		{Info{"olympiadbench", "olympiadbench/deepscaler_olympiad_bench.json", true, false, 675,
-			"OlympiadBench OE_TO_maths_en_COMP; $ delimiters stripped; unit, tolerance, multi-answer flag in Meta"}, decodeOlympiad},
+			"OlympiadBench OE_TO_maths_en_COMP; $ delimiters stripped; unit, tolerance, multi-answer flag in Meta", false}, decodeOlympiad},
 		{Info{"gsm8k", "gsm8k/qwen25math_test.jsonl", false, false, 1319,
-			"GSM8K test; gold is the text after ####; not embedded (source repo has no licence): needs a data directory"}, decodeGSM8K},
+			"GSM8K test; gold is the text after ####; not embedded (source repo has no licence): needs a data directory", false}, decodeGSM8K},
 		{Info{"dsr-train-math", "train/deepscaler_train_math.json", true, true, 7470,
-			"MATH train split (7474 records less 4 without an answer); level and subject"}, decodeTrainMath},
+			"MATH train split (7474 records less 4 without an answer); level and subject", false}, decodeTrainMath},
 		{Info{"dsr-train-aime", "train/deepscaler_train_aime.json", true, true, 975,
-			"AIME 1983–2023 (no overlap with aime24/aime25); AoPS solutions"}, decodeAIME},
+			"AIME 1983–2023 (no overlap with aime24/aime25); AoPS solutions", false}, decodeAIME},
+		{Info{Name: "humaneval", Path: "humaneval/HumanEval.jsonl.gz", Embedded: true, Count: 164, Code: true,
+			Description: "HumanEval (OpenAI, MIT): Python functions from docstrings, graded by running check(candidate) in the code sandbox"}, decodeHumanEval},
 	}
 }
 
@@ -149,7 +154,17 @@ func LoadDir(dir, name string) ([]Problem, error) {
 // Open resolves a --bench value: an embedded set name loads from the binary,
 // a non-embedded one (gsm8k) from dataDir, and anything else is taken as the
 // path of a problem file read by LoadFile with m.
+//
+// "livecodebench:PATH[,release=…][,start=YYYY-MM-DD][,end=…][,platform=…]
+// [,difficulty=…][,public]" reads a LiveCodeBench copy (LoadLiveCodeBench).
 func Open(spec, dataDir string, m FieldMap) ([]Problem, error) {
+	if strings.HasPrefix(spec, liveCodeBenchPrefix) {
+		path, o, err := parseLiveCodeBenchSpec(spec)
+		if err != nil {
+			return nil, err
+		}
+		return LoadLiveCodeBench(path, o)
+	}
 	if b, ok := lookup(spec); ok {
 		if b.Embedded {
 			return Load(spec)

@@ -17,7 +17,7 @@ const sharedData = "../../shared/data"
 func TestLoadCounts(t *testing.T) {
 	want := map[string]int{
 		"aime24": 30, "aime25": 30, "amc23": 40, "math500": 500, "minerva": 272,
-		"olympiadbench": 675, "dsr-train-math": 7470, "dsr-train-aime": 975,
+		"olympiadbench": 675, "dsr-train-math": 7470, "dsr-train-aime": 975, "humaneval": 164,
 	}
 	if names := Names(); len(names) != len(want) {
 		t.Errorf("Names() = %v, want the %d embedded sets", names, len(want))
@@ -49,6 +49,12 @@ func TestLoadCounts(t *testing.T) {
 				if strings.TrimSpace(p.Question) == "" {
 					t.Fatalf("%s: empty question", p.ID)
 				}
+				if info.Code {
+					if p.Tests == nil || p.Tests.Validate() != nil || len(p.Gold) != 0 {
+						t.Fatalf("%s: a code problem needs valid Tests and no Gold", p.ID)
+					}
+					continue
+				}
 				if len(p.Gold) == 0 {
 					t.Fatalf("%s: no gold", p.ID)
 				}
@@ -75,6 +81,8 @@ func TestEmbeddedBlobs(t *testing.T) {
 		"train/deepscaler_train_math.json":             "c923136ffca0882f05e5c9ac4b210d5a1fecee4f",
 		"train/deepscaler_train_aime.json":             "4b4fb24fca49106b34cc403b1c9211824a865d7c",
 		"LICENSE-deepscaler":                           "7540c0f04e982692e8220a1244e33b49d57e2c93",
+		"humaneval/HumanEval.jsonl.gz":                 "998d25196e17af24daf9b6cb3a975fe752528e46",
+		"LICENSE-human-eval":                           "4f14854c3243516f3de1487a60f14882874d7e3a",
 	}
 	readme, err := dataFS.ReadFile("data/README.md")
 	if err != nil {
@@ -91,7 +99,7 @@ func TestEmbeddedBlobs(t *testing.T) {
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
 			t.Errorf("%s: git blob %s, want %s", path, got, want)
 		}
-		if path != "LICENSE-deepscaler" && !strings.Contains(string(readme), want) {
+		if !strings.HasPrefix(path, "LICENSE-") && !strings.Contains(string(readme), want) {
 			t.Errorf("data/README.md does not record blob %s of %s", want, path)
 		}
 	}

@@ -252,6 +252,8 @@ func loadParquet(f *os.File, path, name string, m FieldMap) (ps []Problem, err e
 }
 
 // fromRecord maps one decoded record to a Problem (without an id default).
+// A record with a "tests" object (CodeTests) is a code problem and needs no
+// answer field.
 func fromRecord(rec map[string]any, bench string, m FieldMap) (Problem, error) {
 	p := Problem{Benchmark: bench, Meta: map[string]any{}}
 
@@ -265,12 +267,31 @@ func fromRecord(rec map[string]any, bench string, m FieldMap) (Problem, error) {
 	}
 	p.Question = q
 
-	av, ok := field(rec, m.Answer)
-	if !ok {
-		return p, fmt.Errorf("field %q: missing", m.Answer)
-	}
-	if p.Gold, err = AnswerStrings(av); err != nil {
-		return p, fmt.Errorf("field %q: %w", m.Answer, err)
+	if tv, ok := rec["tests"]; ok && tv != nil {
+		// A code problem: its tests (CodeTests) replace the answer.
+		b, err := json.Marshal(tv)
+		if err != nil {
+			return p, fmt.Errorf("field \"tests\": %w", err)
+		}
+		var t CodeTests
+		if err := json.Unmarshal(b, &t); err != nil {
+			return p, fmt.Errorf("field \"tests\": %w", err)
+		}
+		if t.Language == "" {
+			t.Language = "python"
+		}
+		if err := t.Validate(); err != nil {
+			return p, fmt.Errorf("field \"tests\": %w", err)
+		}
+		p.Tests = &t
+	} else {
+		av, ok := field(rec, m.Answer)
+		if !ok {
+			return p, fmt.Errorf("field %q: missing", m.Answer)
+		}
+		if p.Gold, err = AnswerStrings(av); err != nil {
+			return p, fmt.Errorf("field %q: %w", m.Answer, err)
+		}
 	}
 
 	if m.ID != "" {

@@ -19,4 +19,7 @@ type Problem struct {
 	Solution string `json:"solution,omitempty"`
 	// Meta carries source-specific fields (subject, unit, tolerance, year, …).
 	Meta map[string]any `json:"meta,omitempty"`
+	// Tests makes this a code problem: its program is run against these
+	// tests (package codegrade) and Gold is empty. Nil for math problems.
+	Tests *CodeTests `json:"tests,omitempty"`
 }
