@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -57,6 +58,49 @@ type ExportOptions struct {
 	// (OpenRLHF and TRL; verl always gets messages). OpenRLHF defaults to
 	// text, TRL to messages; Messages forces messages for OpenRLHF.
 	Text, Messages bool
+	// TargetQuantile, when > 0, gives every prompt its own L_T
+	// (PromptTargetLen): the TargetQuantile-quantile of the base model's
+	// correct profile lengths, capped at TargetLen. 0 writes none.
+	TargetQuantile float64
+	// TargetLen is the run's L_T: the cap of per-prompt targets and the
+	// target of prompts without a correct profile rollout [each record's
+	// rollout limit L_R].
+	TargetLen int
+	// Eval marks the file as evaluation data: OpenRLHF labels become
+	// {"gold": ..., "eval": true}, which the reward service scores with
+	// reward = accuracy (OpenRLHF's eval pass1 is the mean reward).
+	Eval bool
+}
+
+// PromptTargetLen is a prompt's own target length L_T, the rule of
+// `terse select --target-quantile q`: among the c correct rollouts of its
+// profile (Record.CorrectLengths, ascending), the ⌈q·c⌉-th shortest
+// (nearest-rank quantile), capped at targetLen (the run's L_T; the
+// record's rollout limit when 0). A prompt without a correct rollout gets
+// the cap. Easy prompts, which the base model solves briefly, thus get a
+// short target and hard ones a long one, as LASER-D and DIET set L_T by
+// difficulty; q = 0.5 asks for the base model's median correct length.
+// q must be in (0, 1].
+func PromptTargetLen(r *Record, q float64, targetLen int) int {
+	limit := targetLen
+	if limit <= 0 {
+		limit = r.RolloutLimit
+	}
+	n := len(r.CorrectLengths)
+	if n == 0 {
+		return limit
+	}
+	rank := int(math.Ceil(q * float64(n)))
+	rank = min(max(rank, 1), n)
+	return min(max(r.CorrectLengths[rank-1], 1), limit)
+}
+
+// targetLen is r's exported L_T, 0 without TargetQuantile.
+func (o ExportOptions) targetLen(r *Record) int {
+	if o.TargetQuantile <= 0 {
+		return 0
+	}
+	return PromptTargetLen(r, o.TargetQuantile, o.TargetLen)
 }
 
 func (o ExportOptions) withDefaults() ExportOptions {
@@ -89,8 +133,10 @@ type Message struct {
 type VerlRewardModel struct {
 	// Style is "rule": the reward is computed from the ground truth.
 	Style string `json:"style" parquet:"style"`
-	// GroundTruth is the first gold answer (verl's compute_score takes one
-	// string; every alternative is in extra_info.gold).
+	// GroundTruth is the first gold answer, a string in every file (verl's
+	// built-in scorers take one string, and files of different benchmarks
+	// must share one schema to be concatenated); every alternative is in
+	// extra_info.gold, which terse's compute_score reads.
 	GroundTruth string `json:"ground_truth" parquet:"ground_truth"`
 }
 
@@ -108,6 +154,8 @@ type VerlExtraInfo struct {
 	TruncationRate float64  `json:"truncation_rate" parquet:"truncation_rate"`
 	RolloutLimit   int64    `json:"rollout_limit" parquet:"rollout_limit"`
 	Gold           []string `json:"gold" parquet:"gold,list"`
+	// TargetLen is the prompt's own L_T (PromptTargetLen), 0 when none.
+	TargetLen int64 `json:"target_len" parquet:"target_len"`
 }
 
 // VerlRow is one row of verl's RL parquet (verl/utils/dataset/rl_dataset.py
@@ -142,8 +190,12 @@ func (o ExportOptions) messages(r *Record) []Message {
 }
 
 // label is the label of OpenRLHF/TRL: the gold answer, or the list of
-// alternatives when there are several.
+// alternatives when there are several; for a code problem, its tests as a
+// JSON string (codegrade.ParseLabel reads it back in the reward service).
 func label(p *bench.Problem) any {
+	if p.Tests != nil {
+		return groundTruth(p)
+	}
 	if len(p.Gold) == 1 {
 		return p.Gold[0]
 	}
@@ -154,8 +206,14 @@ func label(p *bench.Problem) any {
 // output in memory before the footer; JSONL streams.
 func Export(w io.Writer, recs []Record, o ExportOptions) error {
 	o = o.withDefaults()
+	if o.TargetQuantile < 0 || o.TargetQuantile > 1 || math.IsNaN(o.TargetQuantile) {
+		return fmt.Errorf("data: export: target quantile %v, want in (0, 1] (0: no per-prompt L_T)", o.TargetQuantile)
+	}
+	if o.TargetLen < 0 {
+		return fmt.Errorf("data: export: target length %d, want ≥ 0", o.TargetLen)
+	}
 	for i := range recs {
-		if len(recs[i].Problem.Gold) == 0 {
+		if len(recs[i].Problem.Gold) == 0 && recs[i].Problem.Tests == nil {
 			return fmt.Errorf("data: export: %s/%s has no gold answer", recs[i].Benchmark, recs[i].ID)
 		}
 	}
@@ -167,6 +225,28 @@ func Export(w io.Writer, recs []Record, o ExportOptions) error {
 	default:
 		return fmt.Errorf("data: export: unknown format %q (want one of %s)", o.Format, strings.Join(Formats(), ", "))
 	}
+}
+
+// groundTruth is a problem's single-string label: the first gold answer,
+// or a code problem's tests as JSON (bench.CodeTests).
+func groundTruth(p *bench.Problem) string {
+	if p.Tests != nil {
+		b, err := json.Marshal(p.Tests)
+		if err != nil {
+			panic(fmt.Sprintf("data: marshal code tests: %v", err)) // cannot fail for this struct
+		}
+		return string(b)
+	}
+	return p.Gold[0]
+}
+
+// gold lists a problem's accepted answers, never nil (an empty list for a
+// code problem), so every file has the same non-null column.
+func gold(p *bench.Problem) []string {
+	if p.Gold == nil {
+		return []string{}
+	}
+	return p.Gold
 }
 
 // VerlRows converts recs to verl rows.
@@ -183,11 +263,12 @@ func VerlRows(recs []Record, o ExportOptions) []VerlRow {
 			DataSource:  src,
 			Prompt:      o.messages(r),
 			Ability:     o.Ability,
-			RewardModel: VerlRewardModel{Style: "rule", GroundTruth: r.Problem.Gold[0]},
+			RewardModel: VerlRewardModel{Style: "rule", GroundTruth: groundTruth(&r.Problem)},
 			ExtraInfo: VerlExtraInfo{
 				Index: int64(i), Split: o.Split, ID: r.ID, Benchmark: r.Benchmark, Level: int64(r.Level),
 				PassRate: r.PassRate, Samples: int64(r.Samples), Correct: int64(r.Correct),
-				TruncationRate: r.TruncationRate, RolloutLimit: int64(r.RolloutLimit), Gold: r.Problem.Gold,
+				TruncationRate: r.TruncationRate, RolloutLimit: int64(r.RolloutLimit), Gold: gold(&r.Problem),
+				TargetLen: int64(o.targetLen(r)),
 			},
 		}
 	}
@@ -218,15 +299,37 @@ func exportJSONL(w io.Writer, recs []Record, o ExportOptions) error {
 			if o.Messages {
 				prompt = o.messages(r)
 			}
-			v = map[string]any{o.PromptKey: prompt, o.LabelKey: label(&r.Problem),
+			var lab any = label(&r.Problem)
+			if tl := o.targetLen(r); tl > 0 || o.Eval {
+				// gold always a list, so that every row of the file has one
+				// Arrow type (datasets.load_dataset("json") refuses a column
+				// mixing strings and lists).
+				g := gold(&r.Problem)
+				if r.Problem.Tests != nil {
+					g = []string{groundTruth(&r.Problem)}
+				}
+				obj := map[string]any{"gold": g}
+				if tl > 0 {
+					obj["target_len"] = tl
+				}
+				if o.Eval {
+					obj["eval"] = true
+				}
+				lab = obj // read by the reward service (rewardserver rsParseLabel)
+			}
+			v = map[string]any{o.PromptKey: prompt, o.LabelKey: lab,
 				"id": r.ID, "source": r.Source, "pass_rate": r.PassRate}
 		case FormatTRL:
 			var prompt any = o.messages(r)
 			if o.Text {
 				prompt = o.promptText(r)
 			}
-			v = map[string]any{"prompt": prompt, o.SolutionKey: label(&r.Problem),
+			m := map[string]any{"prompt": prompt, o.SolutionKey: label(&r.Problem),
 				"id": r.ID, "source": r.Source, "pass_rate": r.PassRate}
+			if tl := o.targetLen(r); tl > 0 {
+				m["target_len"] = tl
+			}
+			v = m
 		case FormatTerse:
 			p := r.Problem
 			p.Meta = maps.Clone(p.Meta)
@@ -236,6 +339,9 @@ func exportJSONL(w io.Writer, recs []Record, o ExportOptions) error {
 			delete(p.Meta, "where")
 			p.Meta["pass_rate"] = r.PassRate
 			p.Meta["profile_samples"] = r.Samples
+			if tl := o.targetLen(r); tl > 0 {
+				p.Meta["target_len"] = tl // read by terse train (rl.PromptTargetLen)
+			}
 			v = p
 		}
 		if err := enc.Encode(v); err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/run"
 	"github.com/terse-dev/terse/eval/store"
+	"github.com/terse-dev/terse/internal/atomicfile"
+	"github.com/terse-dev/terse/internal/dirlock"
 )
 
 // Files Profile writes into its output directory.
@@ -91,6 +92,12 @@ func Profile(ctx context.Context, o ProfileOptions) ([]Record, Summary, run.Summ
 	if o.Rollouts == "" {
 		o.Rollouts = filepath.Join(o.OutDir, RolloutsFile)
 	}
+	// Two profiles writing one directory would each sample everything.
+	lock, err := dirlock.Acquire(o.OutDir, "")
+	if err != nil {
+		return nil, Summary{}, rs, fmt.Errorf("data: profile: %w", err)
+	}
+	defer lock.Release()
 	st, err := store.Open(o.Rollouts, store.Options{Warnf: o.Warnf})
 	if err != nil {
 		return nil, Summary{}, rs, fmt.Errorf("data: profile: %w", err)
@@ -195,33 +202,15 @@ func WriteProfile(dir string, recs []Record, sum Summary) error {
 	})
 }
 
-// writeAtomic writes a file through a temporary file in the same directory
-// and renames it into place, so readers never see half a file.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+// writeAtomic writes a file atomically and durably (internal/atomicfile),
+// creating its directory, so readers never see half a file and a crash
+// never leaves one.
+func writeAtomic(path string, fill func(io.Writer) error) error {
+	if err := atomicfile.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("data: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, 0o644, fill); err != nil {
 		return fmt.Errorf("data: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return fmt.Errorf("data: write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("data: write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("data: write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("data: write %s: %w", path, err)
 	}
 	return nil
 }

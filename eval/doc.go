@@ -13,6 +13,7 @@
 //	metrics/  MeanAtK, PassAtK, budget curve, length stats, CIs: pure functions
 //	report/   JSON, Markdown and self-contained HTML reports
 //	run/      the `terse eval` pipeline: sample → grade → store → metrics
+//	force/    forced answers and early-exit probes over stored rollouts (--mode forced|prefix)
 //	fakeserver/ an in-process OpenAI-compatible server with fault injection, for tests
 //
 // Package eval imports only bench and the standard library; it must not

@@ -165,6 +165,9 @@ type Rollout struct {
 	// never from re-tokenising text.
 	PromptTokens     int `json:"prompt_tokens,omitempty"`
 	CompletionTokens int `json:"completion_tokens"`
+	// ReasoningTokens is usage.completion_tokens_details.reasoning_tokens:
+	// the thinking's share of CompletionTokens, when the server reports it.
+	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
 	// FinishReason is FinishStop, FinishLength or whatever the server said.
 	FinishReason string `json:"finish_reason"`
 
@@ -175,9 +178,23 @@ type Rollout struct {
 	Extracted string `json:"extracted"`
 	Matched   string `json:"matched,omitempty"`
 
+	// Code problems only (see AttachTests). TestResults holds the code
+	// grader's verdict per test case and Runtime the interpreter that ran
+	// the program. CodeTests is the problem's test suite, kept for
+	// regrading when its JSON is at most MaxInlineTests bytes; TestsDigest
+	// (bench.CodeTests.Digest) names the suite either way.
+	TestResults []TestResult     `json:"test_results,omitempty"`
+	Runtime     string           `json:"runtime,omitempty"`
+	CodeTests   *bench.CodeTests `json:"code_tests,omitempty"`
+	TestsDigest string           `json:"tests_digest,omitempty"`
+
 	// Endpoint is the server that answered; Attempts counts HTTP tries.
 	Endpoint string `json:"endpoint,omitempty"`
 	Attempts int    `json:"attempts"`
+	// ServerFaults lists what was wrong with the server's implausible
+	// answers to this request (sampler.Fault* kinds, one per rejected
+	// attempt), in order; such answers are retried, never stored.
+	ServerFaults []string `json:"server_faults,omitempty"`
 	// StartedAt and FinishedAt bound the request, retries included.
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
@@ -193,8 +210,55 @@ func (r *Rollout) ID() SampleID {
 }
 
 // Problem rebuilds the graded part of the rollout's problem, for regrading.
+// A code problem whose tests were too large to keep inline comes back with
+// an empty suite (TestsDigest still names the real one).
 func (r *Rollout) Problem() bench.Problem {
-	return bench.Problem{ID: r.ProblemID, Benchmark: r.Benchmark, Gold: r.Gold, Level: r.Level, Meta: r.Meta}
+	p := bench.Problem{ID: r.ProblemID, Benchmark: r.Benchmark, Gold: r.Gold, Level: r.Level, Meta: r.Meta, Tests: r.CodeTests}
+	if p.Tests == nil && r.TestsDigest != "" {
+		// A code problem whose suite was not kept: an empty suite, which
+		// the code grader reports as no_tests (never a math grade) unless
+		// the caller supplies the suite named by Meta["tests_digest"].
+		p.Tests = &bench.CodeTests{Language: "python", Style: bench.StyleStdin}
+		p.Meta = make(map[string]any, len(r.Meta)+1)
+		for k, v := range r.Meta {
+			p.Meta[k] = v
+		}
+		p.Meta["tests_digest"] = r.TestsDigest
+	}
+	return p
+}
+
+// MaxInlineTests is the largest test suite (JSON bytes) a rollout carries
+// inline; LiveCodeBench's private tests can reach hundreds of MB per
+// problem, which k copies per problem must not repeat.
+const MaxInlineTests = 256 << 10
+
+// AttachTests records a code problem's test suite on the rollout: always
+// its digest, and the suite itself when it is small enough to repeat in
+// every rollout line (MaxInlineTests). A nil suite (a math problem) does
+// nothing. It marshals the whole suite; for many rollouts of one problem,
+// compute CodeTestsRecord once and set the two fields.
+func (r *Rollout) AttachTests(t *bench.CodeTests) {
+	r.CodeTests, r.TestsDigest = CodeTestsRecord(t)
+}
+
+// CodeTestsRecord returns what the rollouts of a code problem record of its
+// tests: the suite itself when its JSON is at most MaxInlineTests bytes
+// (else nil), and its digest (bench.CodeTests.Digest). Both are empty for a
+// nil suite.
+func CodeTestsRecord(t *bench.CodeTests) (inline *bench.CodeTests, digest string) {
+	if t == nil {
+		return nil, ""
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		panic(fmt.Sprintf("eval: marshal code tests: %v", err)) // cannot fail for this struct
+	}
+	sum := sha256.Sum256(b)
+	if len(b) <= MaxInlineTests {
+		inline = t
+	}
+	return inline, hex.EncodeToString(sum[:8])
 }
 
 // FinishedWithin reports whether the rollout ended on its own (finish
@@ -238,31 +302,57 @@ func (r *Rollout) AtBudget(budget int) Rollout {
 	if r.CompletionTokens > budget {
 		v.FinishReason = FinishLength
 		v.CompletionTokens = budget
+		v.ReasoningTokens = min(v.ReasoningTokens, budget)
 		v.Correct = false
 		v.Reason = "truncated"
 		v.Extracted = ""
 		v.Matched = ""
+		v.TestResults = nil
 	}
 	return v
 }
 
 // Verdict is a grader's decision on one response (the shape of
-// grade.Verdict, repeated here so that eval does not import grade).
+// grade.Verdict and codegrade.Verdict, repeated here so that eval imports
+// neither grader).
 type Verdict struct {
 	Correct   bool
 	Reason    string
 	Extracted string
 	Matched   string
+	// Tests and Runtime come from the code grader only.
+	Tests   []TestResult
+	Runtime string
+}
+
+// TestResult is the code grader's verdict on one test case of a rollout
+// (codegrade.TestResult): the case's index into the problem's tests, a
+// snake_case reason (passed, wrong_answer, runtime_error, timeout,
+// memory_limit, output_limit, sandbox_refused, not_run), whether the case
+// is private, its wall-clock milliseconds and what went wrong.
+type TestResult struct {
+	Case    int     `json:"case"`
+	Reason  string  `json:"reason"`
+	Private bool    `json:"private,omitempty"`
+	Millis  float64 `json:"ms,omitempty"`
+	Detail  string  `json:"detail,omitempty"`
 }
 
 // Grader grades a response against a problem's gold answers. terse's CLI
 // passes a closure over grade.Grade; tests pass fakes.
 type Grader func(response string, p bench.Problem) Verdict
 
-// Grade fills r's verdict fields with g's decision on r.Response.
-func (r *Rollout) Grade(g Grader) {
-	v := g(r.Response, r.Problem())
+// Grade fills r's verdict fields with g's decision on r.Response against
+// the problem the rollout records (Problem).
+func (r *Rollout) Grade(g Grader) { r.GradeWith(g, r.Problem()) }
+
+// GradeWith is Grade against p, the problem itself, as a run grading a
+// fresh rollout does (a code problem's tests may be too large for the
+// rollout to keep).
+func (r *Rollout) GradeWith(g Grader, p bench.Problem) {
+	v := g(r.Response, p)
 	r.Correct, r.Reason, r.Extracted, r.Matched = v.Correct, v.Reason, v.Extracted, v.Matched
+	r.TestResults, r.Runtime = v.Tests, v.Runtime
 }
 
 // SplitThinking separates a completion's thinking from its answer:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/terse-dev/terse/engine/model"
 	"github.com/terse-dev/terse/engine/tokenizer"
+	"github.com/terse-dev/terse/internal/httpx"
 )
 
 // Request bodies. Optional numbers are pointers so that an absent field
@@ -45,6 +46,8 @@ type oaiSamplingFields struct {
 	ReturnTokensAsTokenIDs bool `json:"return_tokens_as_token_ids"`
 	// ReturnTokenIDs adds prompt_token_ids and choices[].token_ids (vLLM).
 	ReturnTokenIDs bool `json:"return_token_ids"`
+	// The thinking budget fields of vLLM, SGLang, NIM and llama.cpp (thinking.go).
+	oaiThinkingFields
 }
 
 type oaiCompletionRequest struct {
@@ -192,6 +195,9 @@ func (f *oaiSamplingFields) params(o *Options) (oaiParams, *oaiError) {
 	if !f.IgnoreEOS {
 		p.stopIDs = append(p.stopIDs, o.StopTokens...)
 	}
+	if len(f.StopTokenIDs) > MaxStopTokenIDs {
+		return p, oaiBad("stop_token_ids", "stop_token_ids has %d entries, at most %d are accepted", len(f.StopTokenIDs), MaxStopTokenIDs)
+	}
 	V := o.Model.Config.VocabSize
 	for i, id := range f.StopTokenIDs {
 		if id < 0 || id >= int64(V) {
@@ -281,7 +287,25 @@ func oaiContent(raw json.RawMessage, param string) (string, *oaiError) {
 	return b.String(), nil
 }
 
-// oaiDecodeJSON decodes body into v, naming the offending field on a type error.
+// oaiJSONPath drops the Go names of embedded structs (oaiSamplingFields,
+// …) from encoding/json's dotted field path, leaving the JSON keys.
+func oaiJSONPath(field string) string {
+	var keys []string
+	for _, k := range strings.Split(field, ".") {
+		if !strings.HasPrefix(k, "oai") {
+			keys = append(keys, k)
+		}
+	}
+	return strings.Join(keys, ".")
+}
+
+// MaxStopTokenIDs caps a request's stop_token_ids: each generated token
+// is checked against them, so a huge list would slow every sequence of
+// the batch (vLLM sets no cap; real models need a handful).
+const MaxStopTokenIDs = 1024
+
+// oaiDecodeJSON decodes body into v, naming the offending field on a type
+// error and the JSON kind it wants (never a Go type name).
 func oaiDecodeJSON(body []byte, v any) *oaiError {
 	err := json.Unmarshal(body, v)
 	if err == nil {
@@ -290,9 +314,11 @@ func oaiDecodeJSON(body []byte, v any) *oaiError {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &te) && te.Field == "":
+		return oaiBad("", "request body: got JSON %s, want %s", te.Value, httpx.JSONKind(te.Type))
 	case errors.As(err, &te):
-		field := strings.TrimPrefix(te.Field, "oaiSamplingFields.")
-		return oaiBad(field, "field %q: got JSON %s, want %s", field, te.Value, te.Type)
+		field := oaiJSONPath(te.Field)
+		return oaiBad(field, "field %q: got JSON %s, want %s", field, te.Value, httpx.JSONKind(te.Type))
 	case errors.As(err, &se):
 		return oaiBad("", "malformed JSON at byte %d: %v", se.Offset, err)
 	default:

@@ -22,6 +22,8 @@ type oaiUsage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// CompletionTokensDetails splits the completion (thinking.go).
+	CompletionTokensDetails oaiCompletionDetails `json:"completion_tokens_details"`
 }
 
 type oaiCompletionLogprobs struct {
@@ -62,8 +64,15 @@ type oaiChatLogprobs struct {
 }
 
 type oaiChatMessage struct {
-	Role             string  `json:"role"`
-	Content          string  `json:"content"`
+	Role    string `json:"role"`
+	Content string `json:"content"`
+	// Reasoning is the thought, the field current vLLM clients read (vLLM
+	// renamed reasoning_content to reasoning in Nov 2025, issue #27755, and
+	// dropped the old name in Jan 2026). ReasoningContent repeats it for
+	// clients written against SGLang and DeepSeek's API, which still use
+	// the old name, as vLLM itself sent both during the rename; it costs
+	// only the repeated bytes.
+	Reasoning        *string `json:"reasoning,omitempty"`
 	ReasoningContent *string `json:"reasoning_content,omitempty"`
 }
 
@@ -117,13 +126,21 @@ func oaiWriteError(w http.ResponseWriter, e *oaiError) {
 	}})
 }
 
-// oaiHandle wraps a POST handler: request timeout, capped body, errors.
-// A handler that streamed its answer itself returns (nil, nil).
+// WriteGrace is how long after its request deadline an answer may still
+// take to reach the client: the connection's write deadline. A client
+// that stops reading (a stream it never consumes) is cut off then, with
+// its handler and unsent output, instead of pinning them for ever.
+const WriteGrace = 10 * time.Second
+
+// oaiHandle wraps a POST handler: request timeout, write deadline, capped
+// body, errors. A handler that streamed its answer itself returns (nil, nil).
 func (s *Server) oaiHandle(h func(ctx context.Context, w http.ResponseWriter, body []byte) (any, *oaiError)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 		defer cancel()
 		start := time.Now()
+		// An error only means the writer cannot take deadlines (tests).
+		_ = http.NewResponseController(w).SetWriteDeadline(start.Add(s.opts.RequestTimeout + WriteGrace))
 		resp, e := func() (any, *oaiError) {
 			// The body is read as JSON whatever its Content-Type (curl -d
 			// sends form-urlencoded).
@@ -328,10 +345,17 @@ func (s *Server) handleCompletions(ctx context.Context, w http.ResponseWriter, b
 	if e != nil {
 		return nil, e
 	}
+	th, e := req.thinking(&s.opts, s.opts.Tokenizer)
+	if e != nil {
+		return nil, e
+	}
 	if req.Stream {
+		if th.budget >= 0 {
+			return nil, errThinkingStream()
+		}
 		return nil, s.streamCompletions(ctx, w, &req, &p, prompts, specs)
 	}
-	seqs, e := s.generate(ctx, specs)
+	seqs, e := s.generateThinking(ctx, specs, th)
 	if e != nil {
 		return nil, e
 	}
@@ -358,6 +382,7 @@ func (s *Server) handleCompletions(ctx context.Context, w http.ResponseWriter, b
 			c.Logprobs = lp
 		}
 		resp.Usage.CompletionTokens += len(out.tokens)
+		s.addReasoning(&resp.Usage, out.tokens, promptThinkOpen(prompts[i/p.n], s.opts.Tokenizer.Special()))
 		resp.Choices = append(resp.Choices, c)
 	}
 	resp.Usage.TotalTokens = resp.Usage.PromptTokens + resp.Usage.CompletionTokens
@@ -420,10 +445,17 @@ func (s *Server) handleChat(ctx context.Context, w http.ResponseWriter, body []b
 		split = *req.SeparateReasoning
 	}
 	thinkOpen := oaiThinkOpen(turn)
+	th, e := req.thinking(&s.opts, s.opts.Tokenizer)
+	if e != nil {
+		return nil, e
+	}
 	if req.Stream {
+		if th.budget >= 0 {
+			return nil, errThinkingStream()
+		}
 		return nil, s.streamChat(ctx, w, &req, &p, prompt, specs, split, thinkOpen)
 	}
-	seqs, e := s.generate(ctx, specs)
+	seqs, e := s.generateThinking(ctx, specs, th)
 	if e != nil {
 		return nil, e
 	}
@@ -437,7 +469,7 @@ func (s *Server) handleChat(ctx context.Context, w http.ResponseWriter, body []b
 		msg := oaiChatMessage{Role: "assistant", Content: out.text}
 		if split {
 			if r, c, ok := oaiSplitReasoning(out.text, thinkOpen); ok {
-				msg.Content, msg.ReasoningContent = c, &r
+				msg.Content, msg.Reasoning, msg.ReasoningContent = c, &r, &r
 			}
 		}
 		c := oaiChatChoice{Index: i, Message: msg, FinishReason: out.finish, StopReason: out.stopReason}
@@ -458,6 +490,7 @@ func (s *Server) handleChat(ctx context.Context, w http.ResponseWriter, body []b
 			c.Logprobs = lp
 		}
 		resp.Usage.CompletionTokens += len(out.tokens)
+		s.addReasoning(&resp.Usage, out.tokens, thinkOpen || promptThinkOpen(prompt, s.opts.Tokenizer.Special()))
 		resp.Choices = append(resp.Choices, c)
 	}
 	resp.Usage.TotalTokens = resp.Usage.PromptTokens + resp.Usage.CompletionTokens

@@ -68,6 +68,13 @@ type Options struct {
 	// message.reasoning_content and message.content, as vLLM's
 	// --reasoning-parser does; a request's "separate_reasoning" overrides it.
 	ReasoningParser bool
+	// ThinkingClosing is appended when a request's thinking budget runs out
+	// [DefaultThinkingClosing]; it should end with </think> (added if not).
+	ThinkingClosing string
+	// ThinkingExtension is the window in tokens after a thinking budget
+	// within which the last thought may reach a sentence end: 0 means a
+	// tenth of the budget, at least 8; negative means none.
+	ThinkingExtension int
 	// StopTokens end every sequence unless a request sets ignore_eos
 	// [the tokenizer's EOS, the config's eos_token_id and, with the qwen
 	// template, <|im_end|>].
@@ -124,6 +131,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.ThinkingClosing == "" {
+		o.ThinkingClosing = DefaultThinkingClosing
 	}
 	return o
 }
@@ -212,6 +222,10 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /v1/completions", s.oaiHandle(s.handleCompletions))
 	mux.HandleFunc("POST /v1/chat/completions", s.oaiHandle(s.handleChat))
 	mux.HandleFunc("GET /health", s.handleHealth)
+	for _, prefix := range []string{"", "/v1"} { // vLLM serves them at the root, SGLang under /v1
+		mux.HandleFunc("POST "+prefix+"/tokenize", s.oaiHandle(s.handleTokenize))
+		mux.HandleFunc("POST "+prefix+"/detokenize", s.oaiHandle(s.handleDetokenize))
+	}
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		oaiWriteError(w, &oaiError{status: http.StatusNotFound, typ: "not_found_error",

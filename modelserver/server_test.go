@@ -139,6 +139,7 @@ type oaiTestChat struct {
 		Message struct {
 			Role             string  `json:"role"`
 			Content          *string `json:"content"`
+			Reasoning        *string `json:"reasoning"` // current vLLM clients read this
 			ReasoningContent *string `json:"reasoning_content"`
 		} `json:"message"`
 		Logprobs *struct {
@@ -260,6 +261,10 @@ func TestOpenAIChatShape(t *testing.T) {
 	wantR, wantC, _ := oaiSplitReasoning(text, true)
 	if c.Message.ReasoningContent == nil || *c.Message.ReasoningContent != wantR || *c.Message.Content != wantC {
 		t.Errorf("reasoning %v content %q, want %q / %q", c.Message.ReasoningContent, *c.Message.Content, wantR, wantC)
+	}
+	// vLLM's current field name (reasoning_content was removed in Jan 2026).
+	if c.Message.Reasoning == nil || *c.Message.Reasoning != wantR {
+		t.Errorf("message.reasoning %v, want %q", c.Message.Reasoning, wantR)
 	}
 	if c.Logprobs == nil || len(c.Logprobs.Content) != 40 {
 		t.Fatalf("logprobs %+v", c.Logprobs)
@@ -824,6 +829,7 @@ func TestOpenAIStreamChatReasoning(t *testing.T) {
 					Delta struct {
 						Role             string `json:"role"`
 						Content          string `json:"content"`
+						Reasoning        string `json:"reasoning"`
 						ReasoningContent string `json:"reasoning_content"`
 					} `json:"delta"`
 					FinishReason *string `json:"finish_reason"`
@@ -835,6 +841,9 @@ func TestOpenAIStreamChatReasoning(t *testing.T) {
 			d := ch.Choices[0]
 			role += d.Delta.Role
 			r += d.Delta.ReasoningContent
+			if d.Delta.Reasoning != d.Delta.ReasoningContent {
+				t.Errorf("seed %d: delta reasoning %q, reasoning_content %q: want both", seed, d.Delta.Reasoning, d.Delta.ReasoningContent)
+			}
 			c += d.Delta.Content
 			if d.FinishReason != nil {
 				finish = *d.FinishReason

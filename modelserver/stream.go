@@ -203,7 +203,8 @@ type oaiCompletionChunkChoice struct {
 type oaiChatDelta struct {
 	Role             string  `json:"role,omitempty"`
 	Content          *string `json:"content,omitempty"`
-	ReasoningContent *string `json:"reasoning_content,omitempty"`
+	Reasoning        *string `json:"reasoning,omitempty"`         // current vLLM (see oaiChatMessage)
+	ReasoningContent *string `json:"reasoning_content,omitempty"` // SGLang, DeepSeek, vLLM before Jan 2026
 }
 
 type oaiChatChunkChoice struct {
@@ -257,7 +258,9 @@ func (s *Server) streamCompletions(ctx context.Context, w http.ResponseWriter, r
 			return nil
 		}
 		return oaiChunk{ID: id, Object: "text_completion", Created: created, Model: s.opts.ModelName,
-			Choices: []oaiCompletionChunkChoice{}, Usage: oaiStreamUsage(promptTokens, outs)}
+			Choices: []oaiCompletionChunkChoice{}, Usage: s.withReasoning(oaiStreamUsage(promptTokens, outs), outs, func(i int) bool {
+				return promptThinkOpen(prompts[i/p.n], s.opts.Tokenizer.Special())
+			})}
 	})
 	return nil
 }
@@ -280,7 +283,7 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req *oai
 			c.Delta.Content = &d.content
 		}
 		if d.reasoning != "" {
-			c.Delta.ReasoningContent = &d.reasoning
+			c.Delta.Reasoning, c.Delta.ReasoningContent = &d.reasoning, &d.reasoning
 		}
 		if d.final != nil {
 			c.FinishReason, c.StopReason = &d.final.finish, d.final.stopReason
@@ -291,7 +294,9 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req *oai
 			return nil
 		}
 		return oaiChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: s.opts.ModelName,
-			Choices: []oaiChatChunkChoice{}, Usage: oaiStreamUsage(len(prompt), outs)}
+			Choices: []oaiChatChunkChoice{}, Usage: s.withReasoning(oaiStreamUsage(len(prompt), outs), outs, func(int) bool {
+				return thinkOpen || promptThinkOpen(prompt, s.opts.Tokenizer.Special())
+			})}
 	})
 	return nil
 }

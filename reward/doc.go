@@ -21,9 +21,11 @@
 //     equals L_T, so the truncation shape would otherwise pay for an answer
 //     guessed mid-thought. Its length is the limit. Callers keep the grader's
 //     raw verdict for logging; see Rollout.Solved.
-//   - A masked rollout is reported as Masked with Reward 0; it is not a
-//     rollout with reward 0, and a trainer must drop it from the update
-//     (including from the group's advantage statistics).
+//   - A masked rollout is reported as Masked with Reward 0 (the reward
+//     truncation gives every masked cell); a trainer must drop it from the
+//     loss. Whether it still counts in the group's advantage statistics is
+//     the trainer's reading of the paper's "−": terse's rl counts it, at
+//     Reward 0, by default (rl.GroupStats).
 //
 // Naming trap: the paper's "Laser-D" formula (reward long wrong answers with
 // α) is what the LASER authors (arXiv 2505.15612) call LASER-DE; their

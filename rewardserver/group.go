@@ -21,6 +21,7 @@ type rsItem struct {
 	tokens    int      // length in tokens, ≤ RolloutLimit when that is set
 	truncated bool     // hit the rollout limit (or no EOS)
 	given     *bool    // correctness supplied by the caller: skip grading
+	targetLen int      // the prompt's own L_T; 0: the shape's
 	verdict   RewardVerdict
 
 	// Set by the group's scoring, before done is closed.
@@ -243,7 +244,7 @@ func (s *Server) finishGroup(items []*rsItem, complete bool) {
 	for i, it := range items {
 		g[i] = it.rollout()
 	}
-	out := s.shape.rewards(g)
+	out := s.groupRewards(items, g)
 	s.metrics.group(complete)
 	for i, it := range items {
 		it.out = out[i]

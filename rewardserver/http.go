@@ -48,7 +48,7 @@ func rsReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *r
 	case errors.As(err, &mbe):
 		return nil, &rsError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes (--max-body-bytes)", mbe.Limit)}
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil, &rsError{http.StatusRequestTimeout, "reading request body: deadline exceeded (--request-timeout)"}
+		return nil, &rsError{http.StatusRequestTimeout, "reading request body: deadline exceeded (--body-timeout)"}
 	case err != nil:
 		return nil, rsBad("reading request body: %v", err)
 	case len(bytes.TrimSpace(body)) == 0:
@@ -82,9 +82,9 @@ func rsJSONError(err error, path string) *rsError {
 	case errors.As(err, &se):
 		return rsBad("%s: invalid JSON at byte %d: %v", path, se.Offset, err)
 	case errors.As(err, &ute) && ute.Field != "":
-		return rsBad("%s: field %q: got JSON %s, want %s", path, ute.Field, ute.Value, ute.Type)
+		return rsBad("%s: field %q: got JSON %s, want %s", path, ute.Field, ute.Value, httpx.JSONKind(ute.Type))
 	case errors.As(err, &ute):
-		return rsBad("%s: got JSON %s, want %s", path, ute.Value, ute.Type)
+		return rsBad("%s: got JSON %s, want %s", path, ute.Value, httpx.JSONKind(ute.Type))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return rsBad("%s: truncated JSON", path)
 	}
@@ -100,10 +100,13 @@ func rsScalar(raw []byte, v any, path string) *rsError {
 	return nil
 }
 
-// instrument wraps a scoring handler: concurrency limit (429 when full),
-// per-request deadline, request count and latency metrics, and error
-// responses.
-func (s *Server) instrument(endpoint string, h func(w http.ResponseWriter, r *http.Request) *rsError) http.HandlerFunc {
+// instrument wraps a scoring handler: the capped body read under its own
+// deadline (BodyTimeout, 408 after), then the concurrency limit (429 when
+// full), the request deadline, request count and latency metrics, and
+// error responses. The in-flight slot is taken only once the body is in:
+// a client trickling its body holds a connection and what it has sent so
+// far, never a slot that a legitimate request needs.
+func (s *Server) instrument(endpoint string, h func(w http.ResponseWriter, r *http.Request, body []byte) *rsError) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &httpx.StatusWriter{ResponseWriter: w}
@@ -114,6 +117,14 @@ func (s *Server) instrument(endpoint string, h func(w http.ResponseWriter, r *ht
 			}
 			s.metrics.request(endpoint, code, time.Since(start))
 		}()
+		// Deadlines: errors only mean the writer cannot set them.
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(start.Add(s.opts.BodyTimeout))
+		body, e := rsReadBody(sw, r, s.opts.MaxBodyBytes)
+		if e != nil {
+			rsWriteError(sw, e.code, e.msg)
+			return
+		}
 		select {
 		case s.inflight <- struct{}{}:
 			defer func() { <-s.inflight }()
@@ -125,14 +136,14 @@ func (s *Server) instrument(endpoint string, h func(w http.ResponseWriter, r *ht
 		}
 		s.metrics.inFlight(1)
 		defer s.metrics.inFlight(-1)
-		// Bound slow clients too: reading the body and writing the answer
-		// share the request's deadline (errors: the writer cannot do it).
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(start.Add(s.opts.RequestTimeout))
-		_ = rc.SetWriteDeadline(start.Add(s.opts.RequestTimeout + 10*time.Second))
-		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+		// The body is in: from now on a read deadline would only cut the
+		// server's check for a vanished client, so it follows the request's.
+		deadline := time.Now().Add(s.opts.RequestTimeout)
+		_ = rc.SetReadDeadline(deadline.Add(10 * time.Second))
+		_ = rc.SetWriteDeadline(deadline.Add(10 * time.Second))
+		ctx, cancel := context.WithDeadline(r.Context(), deadline)
 		defer cancel()
-		if e := h(sw, r.WithContext(ctx)); e != nil {
+		if e := h(sw, r.WithContext(ctx), body); e != nil {
 			if e.code >= 500 {
 				s.opts.Logger.Warn("reward request failed", "endpoint", endpoint, "code", e.code, "err", e.msg)
 			}
@@ -157,6 +168,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		"rollout_limit":  s.opts.RolloutLimit,
 		"length_approx":  s.lengthApprox(),
 		"pending_groups": s.asm.pending(),
+		"pending_bytes":  s.pending.held(),
 	}
 	if a, ok := s.opts.Shape.(interface{ TargetLen() int }); ok {
 		h["target_len"] = a.TargetLen() // L_T in force (adaptive)
@@ -166,5 +178,5 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", httpx.MetricsContentType)
-	s.metrics.write(w, s.asm.pending())
+	s.metrics.write(w, s.asm.pending(), s.pending.held())
 }

@@ -3,6 +3,7 @@ package rewardserver
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,13 +75,15 @@ func (m *rsMetrics) rollouts(items []*rsItem) {
 		if it.rollout().Solved() {
 			m.nSolved++
 		}
-		m.rewardSum += it.out.Reward
+		if !math.IsNaN(it.out.Reward) && !math.IsInf(it.out.Reward, 0) {
+			m.rewardSum += it.out.Reward
+		}
 		m.reasons[it.verdict.Reason]++
 	}
 }
 
 // write writes every metric in the Prometheus text format.
-func (m *rsMetrics) write(w io.Writer, pending int) {
+func (m *rsMetrics) write(w io.Writer, pending int, pendingBytes int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
@@ -112,6 +115,8 @@ func (m *rsMetrics) write(w io.Writer, pending int) {
 	p("terse_reward_in_flight %d\n", m.inflight)
 	head("terse_reward_pending_rollouts", "Rollouts waiting for the rest of their group.", "gauge")
 	p("terse_reward_pending_rollouts %d\n", pending)
+	head("terse_reward_pending_bytes", "Memory held by requests waiting for the rest of their group, as charged to --max-pending-bytes.", "gauge")
+	p("terse_reward_pending_bytes %d\n", pendingBytes)
 	head("terse_reward_rollouts_total", "Rollouts scored.", "counter")
 	p("terse_reward_rollouts_total %d\n", m.nRollouts)
 	head("terse_reward_masked_total", "Rollouts the shape masked out of the update.", "counter")

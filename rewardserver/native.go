@@ -30,6 +30,11 @@ type RewardRequestGroup struct {
 	// Gold lists acceptable answers; a string is one answer. Needed unless
 	// every rollout gives Correct.
 	Gold RewardGold `json:"gold,omitempty"`
+	// TargetLen optionally sets this prompt's own L_T (per-prompt target
+	// length, e.g. the target_len column of `terse data export`): the
+	// group is scored with the shape's TargetLen replaced. A shape without
+	// a target length, or a stateful one, refuses it (400).
+	TargetLen *int `json:"target_len,omitempty"`
 	// Rollouts of the prompt.
 	Rollouts []RewardRequestRollout `json:"rollouts"`
 }
@@ -112,11 +117,7 @@ type rsNativeRollout struct {
 }
 
 // handleNative serves POST /v1/reward.
-func (s *Server) handleNative(w http.ResponseWriter, r *http.Request) *rsError {
-	body, e := rsReadBody(w, r, s.opts.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
+func (s *Server) handleNative(w http.ResponseWriter, r *http.Request, body []byte) *rsError {
 	members, err := rsObject(body)
 	if err != nil {
 		return rsStdError(body, &RewardRequest{})
@@ -150,6 +151,9 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request) *rsError {
 		if _, ok := sh.(reward.Stateful); ok {
 			return rsBad(`field "shape": %s is stateful; start the server with it (--shape) instead`, sh.Name())
 		}
+		if err := rsFiniteShape(sh, s.opts.RolloutLimit); err != nil {
+			return rsBad(`field "shape": %v`, err)
+		}
 		shape, spec = sh.Rewards, sh.String()
 	}
 	limit := s.opts.RolloutLimit
@@ -169,6 +173,7 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request) *rsError {
 		return rsBad(`field "groups": got %s, want a list of groups`, rsKind(groupsRaw))
 	}
 	ids := make([]string, len(groupElems))
+	targets := make([]int, len(groupElems)) // per-prompt L_T; 0: the shape's
 	groupOf := make([][]*rsItem, len(groupElems))
 	var items []*rsItem
 	var rolls []rsNativeRollout
@@ -194,8 +199,15 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request) *rsError {
 				gold = g
 			case "rollouts":
 				rollsRaw = m.val
+			case "target_len":
+				if e := rsScalar(m.val, &targets[gi], path); e != nil {
+					return e
+				}
+				if targets[gi] <= 0 {
+					return rsBad("%s: %d, want > 0", path, targets[gi])
+				}
 			default:
-				return rsBad("groups[%d]: unknown field %q (valid: id, gold, rollouts)", gi, m.key)
+				return rsBad("groups[%d]: unknown field %q (valid: id, gold, target_len, rollouts)", gi, m.key)
 			}
 		}
 		relems, err := rsArray(rollsRaw)
@@ -247,8 +259,28 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request) *rsError {
 		}
 	}
 	resp := RewardResponse{Shape: spec, LengthApprox: s.lengthApprox(), Groups: make([]RewardResponseGroup, len(groupOf))}
+	var base reward.Shape = s.opts.Shape
+	if specRaw != nil {
+		base, _ = reward.Parse(spec) // parsed above
+	}
 	for gi, g := range groupOf {
-		rsScoreDirect(shape, g)
+		gshape := shape
+		if targets[gi] > 0 {
+			sh, err := rsTargetShape(base, targets[gi])
+			if err != nil {
+				return rsBad("groups[%d].target_len: %v", gi, err)
+			}
+			gshape = sh.Rewards
+		}
+		rsScoreDirect(gshape, g)
+		if err := rsFiniteOutcomes(g); err != nil {
+			if specRaw != nil {
+				return rsBad(`field "shape": %s %v`, spec, err)
+			}
+			return &rsError{http.StatusInternalServerError, fmt.Sprintf("shape %s %v", spec, err)}
+		}
+	}
+	for gi, g := range groupOf {
 		s.metrics.group(true)
 		out := make([]RewardResponseRollout, len(g))
 		for i, it := range g {
@@ -260,8 +292,8 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request) *rsError {
 		}
 		resp.Groups[gi] = RewardResponseGroup{ID: ids[gi], Rollouts: out}
 	}
-	s.metrics.rollouts(items)
 	rsWriteJSON(w, http.StatusOK, resp)
+	s.metrics.rollouts(items) // after the answer: a failed one counts nothing
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/terse-dev/terse/reward"
 )
@@ -44,11 +45,7 @@ type rsOpenRLHFResponse struct {
 // shape: correct and not truncated), tokens, truncated, masked,
 // group_complete, prompt_found, length_approx (1 when lengths are
 // ⌈chars/4⌉, no tokenizer).
-func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request) *rsError {
-	body, e := rsReadBody(w, r, s.opts.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
+func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request, body []byte) *rsError {
 	members, err := rsObject(body)
 	if err != nil {
 		return rsStdError(body, &rsOpenRLHFRequest{})
@@ -62,6 +59,11 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request) *rsError
 			pRaw = m.val
 		case "labels":
 			lRaw = m.val
+		default:
+			// Ignored, but still JSON: the splitter does not check values.
+			if !json.Valid(m.val) {
+				return rsBad("field %q: invalid JSON", m.key)
+			}
 		}
 	}
 	queries, e := rsStringsOrOne(qRaw, "query")
@@ -91,9 +93,22 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request) *rsError
 	if group && pRaw == nil && n > 0 {
 		return rsBad(`field "prompts": missing; shape %s compares rollouts of one prompt and needs it to group them`, s.opts.Shape)
 	}
+	if group && n > 0 {
+		// Rollouts waiting for their group keep the body and their
+		// decoded texts alive: about twice the body, budgeted.
+		cost := 2 * int64(len(body))
+		if !s.pending.reserve(cost) {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.opts.GroupWait.Seconds()))))
+			return &rsError{http.StatusServiceUnavailable, fmt.Sprintf(
+				"group assembly memory budget exhausted: %d bytes held by incomplete groups, this request needs %d more, the budget is %d (--max-pending-bytes)",
+				s.pending.held(), cost, s.opts.MaxPendingBytes)}
+		}
+		defer s.pending.release(cost)
+	}
 	items := make([]*rsItem, n)
 	found := make([]bool, n)
 	keys := make([]string, n)
+	labs := make([]rsLabel, n)
 	errs := make([]*rsError, n)
 	for i := range items {
 		items[i] = rsNewItem()
@@ -111,15 +126,17 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request) *rsError
 				return false
 			}
 		}
-		gold, ok := rsGold(labels[i])
-		if !ok {
-			errs[i] = rsBad(`field "labels": element %d: got %s, want a string, number, list of strings or null`, i, rsKind(labels[i]))
+		lab, err := rsParseLabel(labels[i])
+		if err != nil {
+			errs[i] = rsBad(`field "labels": element %d: %v`, i, err)
 			return false
 		}
-		items[i].gold = gold
+		labs[i] = lab
+		items[i].gold = lab.gold
+		items[i].targetLen = lab.targetLen
 		resp, ok := rsSplitResponse(q, prompt)
 		found[i] = ok
-		keys[i] = prompt + "\x00" + fmt.Sprint(gold)
+		keys[i] = fmt.Sprintf("%s\x00%q\x00%d", prompt, lab.gold, lab.targetLen)
 		s.measure(items[i], resp, true, s.opts.RolloutLimit, -1, nil)
 		return true
 	}
@@ -131,17 +148,55 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request) *rsError
 			return e
 		}
 	}
-	if group {
-		for i, it := range items {
-			s.asm.add(keys[i], it)
+	for i := range items {
+		if labs[i].targetLen > 0 && !labs[i].eval {
+			if _, err := rsTargetShape(s.opts.Shape, labs[i].targetLen); err != nil {
+				return rsBad(`field "labels": element %d: %v`, i, err)
+			}
 		}
-	} else if n > 0 {
-		rsScoreDirect(s.shape.rewards, items)
+	}
+	ids := make([]string, n) // a rollout's identity, for idempotent retries
+	for i, it := range items {
+		switch {
+		case labs[i].eval:
+			rsScoreAccuracy(it)
+		case group:
+			q, _ := rsString(queries[i]) // checked by prepare
+			ids[i] = keys[i] + "\x00" + q
+			if held := s.retries.adopt(ids[i], time.Now()); held != nil {
+				items[i] = held // a retry: the rollout is already in its group
+				continue
+			}
+			s.asm.add(keys[i], it)
+		default:
+			s.scoreAlone(it)
+		}
 	}
 	if err := rsWaitAll(r.Context(), items); err != nil {
-		return rsCtxError(err, "waiting for the rest of the group")
+		if !group {
+			return rsCtxError(err, "scoring")
+		}
+		// The request ends before its group is scored: keep its rollouts
+		// in their group for the client's retry (rsRetries).
+		kept := 0
+		for i, it := range items {
+			select {
+			case <-it.done:
+			default:
+				if ids[i] != "" {
+					s.retries.hold(ids[i], it, time.Now())
+					kept++
+				}
+			}
+		}
+		w.Header().Set("Retry-After", "1")
+		return &rsError{http.StatusServiceUnavailable, fmt.Sprintf(
+			"waiting for the rest of the group: request deadline (--request-timeout %v) before the group was complete; %d rollouts are kept in their group and a retry of the same request picks them up (--group-wait %v)",
+			s.opts.RequestTimeout, kept, s.opts.GroupWait)}
 	}
-	s.metrics.rollouts(items)
+	if err := rsFiniteOutcomes(items); err != nil {
+		return &rsError{http.StatusInternalServerError, fmt.Sprintf("shape %s %v", s.opts.Shape, err)}
+	}
 
 	resp := rsOpenRLHFResponse{
 		Rewards:   make([]float64, n),
@@ -175,8 +230,11 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request) *rsError
 		logs("group_complete")[i] = b(it.groupComplete)
 		logs("prompt_found")[i] = b(found[i])
 		logs("length_approx")[i] = b(s.lengthApprox())
+		logs("eval")[i] = b(labs[i].eval)
+		logs("target_len")[i] = float64(labs[i].targetLen)
 	}
 	rsWriteJSON(w, http.StatusOK, resp)
+	s.metrics.rollouts(items) // after the answer: a failed one counts nothing
 	return nil
 }
 
@@ -188,7 +246,7 @@ func rsLabels(raw []byte) ([][]byte, *rsError) {
 		return nil, nil
 	}
 	if raw[0] != '[' {
-		if _, ok := rsGold(raw); !ok || raw[0] == '{' {
+		if _, ok := rsGold(raw); !ok {
 			return nil, rsBad(`field "labels": got %s, want a list of gold answers`, rsKind(raw))
 		}
 		return [][]byte{raw}, nil
@@ -198,8 +256,8 @@ func rsLabels(raw []byte) ([][]byte, *rsError) {
 		return nil, rsBad(`field "labels": malformed JSON list`)
 	}
 	for i, e := range elems {
-		if e[0] == '{' || e[0] == 't' || e[0] == 'f' {
-			return nil, rsBad(`field "labels": element %d: got %s, want a string, number, list of strings or null`, i, rsKind(e))
+		if e[0] == 't' || e[0] == 'f' {
+			return nil, rsBad(`field "labels": element %d: got %s, want a string, number, list of strings, null or a label object`, i, rsKind(e))
 		}
 	}
 	return elems, nil

@@ -49,16 +49,24 @@ type RewardTokenizer interface {
 // named in each field's doc (New fills them in).
 type Options struct {
 	// Addr is the listen address; default "127.0.0.1:8008" (loopback).
+	// A non-loopback address needs Token.
 	Addr string
+	// Token, when set, is the bearer token every request but GET /healthz
+	// must carry (Authorization: Bearer <token>; compared in constant
+	// time). Load it with LoadToken, from a file or the environment.
+	Token string
 	// Shape is the reward shape; default truncation:target=4096.
 	Shape reward.Shape
 	// GroupSize is the number of rollouts per prompt (N). When > 1 and the
 	// shape is group-relative (reward.GroupRelative), the OpenRLHF endpoint
 	// holds each rollout until its group is complete. Default 8.
 	GroupSize int
-	// GroupWait is how long a partial group waits for its missing rollouts
-	// before it is scored as it is (see rsAssembler); default 30 s. Must be
-	// shorter than RequestTimeout.
+	// GroupWait is how long a partial group waits for its missing rollouts,
+	// from its first rollout's arrival, before it is scored as it is (see
+	// rsAssembler); default 10 min. It may exceed RequestTimeout: a request
+	// whose deadline comes first gets 503 and its rollouts stay in their
+	// group for the client's retry (rsRetries). The default fits
+	// OpenRLHF's client (180 s × 5 tries): the 4th try gets the answer.
 	GroupWait time.Duration
 	// Grader grades responses; default grade.Grade with grade.DefaultOptions.
 	Grader RewardGrader
@@ -92,13 +100,31 @@ type Options struct {
 	// service continues the training run's L_T. The rollouts of a step in
 	// progress when the service stops are not kept. "" keeps no state.
 	StateFile string
-	// MaxBodyBytes caps a request body; default 64 MiB.
+	// MaxBodyBytes caps a request body; default 64 MiB. A request that
+	// declares a larger Content-Length is refused with 413 before its body
+	// is read; the body buffer grows with what arrives, never from the
+	// header alone.
 	MaxBodyBytes int64
-	// RequestTimeout bounds one request, group wait included; default 120 s.
+	// BodyTimeout bounds reading a request's body, from its arrival; a
+	// client slower than that gets 408. Default 30 s.
+	BodyTimeout time.Duration
+	// RequestTimeout bounds one request once its body is in (504 after;
+	// 503 and a kept rollout when it ends while the group is incomplete);
+	// the answer must be written within it plus 10 s. Default 170 s,
+	// under OpenRLHF's 180 s client timeout (openrlhf/utils/agent.py at
+	// 3c3be62), so the client gets an answer it can retry on.
 	RequestTimeout time.Duration
-	// MaxInFlight caps concurrent requests (including those waiting for their
-	// group); more get 429. Default 4096.
+	// MaxInFlight caps concurrent requests whose body has arrived (those
+	// waiting for their group included); more get 429. A request takes its
+	// slot only once its body is in, so clients trickling their bodies
+	// cannot lock others out. Default 4096.
 	MaxInFlight int
+	// MaxPendingBytes is the memory budget of group assembly: requests
+	// whose rollouts wait for the rest of their group hold about twice
+	// their body size (the body and the decoded texts) until the group is
+	// scored. A request that would pass the budget is refused with 503 and
+	// Retry-After. Default 512 MiB.
+	MaxPendingBytes int64
 	// Workers bounds concurrent grading and tokenising; default GOMAXPROCS.
 	Workers int
 	// ShutdownTimeout bounds the graceful shutdown; default 30 s.
@@ -126,7 +152,7 @@ func (o Options) withDefaults() Options {
 		o.GroupSize = 8
 	}
 	if o.GroupWait == 0 {
-		o.GroupWait = 30 * time.Second
+		o.GroupWait = 10 * time.Minute
 	}
 	if o.Grader == nil {
 		o.Grader = GradeRewardGrader(grade.DefaultOptions())
@@ -143,8 +169,14 @@ func (o Options) withDefaults() Options {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 64 << 20
 	}
+	if o.BodyTimeout == 0 {
+		o.BodyTimeout = 30 * time.Second
+	}
 	if o.RequestTimeout == 0 {
-		o.RequestTimeout = 120 * time.Second
+		o.RequestTimeout = 170 * time.Second
+	}
+	if o.MaxPendingBytes == 0 {
+		o.MaxPendingBytes = 512 << 20
 	}
 	if o.MaxInFlight == 0 {
 		o.MaxInFlight = 4096
@@ -168,8 +200,8 @@ func (o Options) validate() error {
 	switch {
 	case o.GroupSize < 1:
 		return bad("group size %d, want ≥ 1", o.GroupSize)
-	case o.GroupWait < 0 || o.GroupWait >= o.RequestTimeout:
-		return bad("group wait %v must be in [0, request timeout %v)", o.GroupWait, o.RequestTimeout)
+	case o.GroupWait < 0:
+		return bad("group wait %v, want ≥ 0", o.GroupWait)
 	case o.RolloutLimit < 0:
 		return bad("rollout limit %d, want ≥ 0", o.RolloutLimit)
 	case o.AdaptiveStep < 1:
@@ -180,6 +212,10 @@ func (o Options) validate() error {
 		return bad("max body bytes %d, want ≥ 1", o.MaxBodyBytes)
 	case o.RequestTimeout < 0:
 		return bad("request timeout %v, want > 0", o.RequestTimeout)
+	case o.BodyTimeout < 0:
+		return bad("body timeout %v, want > 0", o.BodyTimeout)
+	case o.MaxPendingBytes < 1:
+		return bad("max pending bytes %d, want ≥ 1", o.MaxPendingBytes)
 	case o.MaxInFlight < 1:
 		return bad("max in flight %d, want ≥ 1", o.MaxInFlight)
 	case o.Workers < 1:
@@ -189,6 +225,12 @@ func (o Options) validate() error {
 		if e == "" {
 			return bad("empty EOS token text")
 		}
+	}
+	if err := rsFiniteShape(o.Shape, o.RolloutLimit); err != nil {
+		return bad("%v", err)
+	}
+	if err := rsCheckBind(o.Addr, o.Token); err != nil {
+		return err
 	}
 	return nil
 }
@@ -201,8 +243,10 @@ type Server struct {
 	shape    *rsShape
 	pool     *rsPool
 	asm      *rsAssembler
+	retries  *rsRetries // rollouts kept for a client's retry
 	metrics  *rsMetrics
 	inflight chan struct{}
+	pending  rsBudget // group assembly memory (MaxPendingBytes)
 	mux      *http.ServeMux
 }
 
@@ -225,8 +269,10 @@ func New(opts Options) (*Server, error) {
 		pool:     rsNewPool(opts.Workers),
 		metrics:  rsNewMetrics(),
 		inflight: make(chan struct{}, opts.MaxInFlight),
+		pending:  rsBudget{limit: opts.MaxPendingBytes},
 	}
 	s.asm = rsNewAssembler(opts.GroupSize, opts.GroupWait, s.finishGroup)
+	s.retries = rsNewRetries(opts.GroupWait + 2*opts.RequestTimeout)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /get_reward", s.instrument("openrlhf", s.handleOpenRLHF))
 	mux.HandleFunc("POST /{$}", s.instrument("openrlhf", s.handleOpenRLHF))
@@ -241,7 +287,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Options() Options { return s.opts }
 
 // Handler returns the service's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return rsAuth(s.opts.Token, s.mux) }
 
 // ListenAndServe listens on Options().Addr and serves until ctx is
 // cancelled, then shuts down gracefully (see Serve).
@@ -258,7 +304,11 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // for rollouts that will not come), lets in-flight requests finish within
 // ShutdownTimeout and returns nil. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := httpx.NewServer(ctx, s.mux, 0) // instrument sets each request's deadline
+	if err := rsCheckBind(ln.Addr().String(), s.opts.Token); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := httpx.NewServer(ctx, s.Handler(), 0) // instrument sets each request's deadline
 	s.opts.Logger.Info("reward service listening", "addr", ln.Addr().String(), "shape", s.opts.Shape.String(),
 		"group_size", s.opts.GroupSize, "rollout_limit", s.opts.RolloutLimit)
 	errc := make(chan error, 1)

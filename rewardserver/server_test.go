@@ -226,7 +226,7 @@ func TestRewardMalformed(t *testing.T) {
 		{"missing labels", "/get_reward", `{"query": ["a"]}`, 400, `"labels": missing`},
 		{"label count", "/get_reward", `{"query": ["a","b"], "labels": ["1"]}`, 400, "1 labels for 2 queries"},
 		{"prompt count", "/get_reward", `{"query": ["a"], "prompts": ["a","b"], "labels": ["1"]}`, 400, "2 prompts for 1 queries"},
-		{"label object", "/get_reward", `{"query": ["a"], "labels": [{"x":1}]}`, 400, "element 0: got an object"},
+		{"label object", "/get_reward", `{"query": ["a"], "labels": [{"x":1}]}`, 400, `element 0: label object: json: unknown field "x"`},
 		{"trailing data", "/get_reward", `{"query": [], "labels": []} {}`, 400, "trailing data"},
 		{"oversized", "/get_reward", big, 413, "exceeds 1024 bytes"},
 		{"native oversized", "/v1/reward", big, 413, "exceeds 1024 bytes"},
@@ -235,7 +235,7 @@ func TestRewardMalformed(t *testing.T) {
 		{"native unknown shape", "/v1/reward", `{"shape":"trunc","groups":[]}`, 400, "valid: vanilla, truncation"},
 		{"native bad param", "/v1/reward", `{"shape":"truncation:len=3","groups":[]}`, 400, `unknown parameter "len"`},
 		{"native stateful", "/v1/reward", `{"shape":"adaptive","groups":[]}`, 400, "stateful"},
-		{"native tokens type", "/v1/reward", `{"groups":[{"rollouts":[{"tokens":"5","correct":true}]}]}`, 400, `groups[0].rollouts[0].tokens: got JSON string, want int`},
+		{"native tokens type", "/v1/reward", `{"groups":[{"rollouts":[{"tokens":"5","correct":true}]}]}`, 400, `groups[0].rollouts[0].tokens: got JSON string, want an integer`},
 		{"native negative tokens", "/v1/reward", `{"groups":[{"rollouts":[{"tokens":-1,"correct":true}]}]}`, 400, "groups[0].rollouts[0].tokens: -1"},
 		{"native nothing", "/v1/reward", `{"groups":[{"rollouts":[{"tokens":5}]}]}`, 400, "give response, or tokens and correct"},
 		{"native gold type", "/v1/reward", `{"groups":[{"gold":{"a":1},"rollouts":[]}]}`, 400, "gold"},
@@ -636,7 +636,7 @@ func TestRewardStateFile(t *testing.T) {
 func TestRewardOptionsValidate(t *testing.T) {
 	for _, o := range []Options{
 		{GroupSize: -1},
-		{GroupWait: time.Minute, RequestTimeout: time.Second},
+		{GroupWait: -time.Second},
 		{RolloutLimit: -1},
 		{Workers: -2},
 		{EOS: []string{""}},
@@ -677,8 +677,7 @@ func TestRewardDefaultGrader(t *testing.T) {
 // cut off at the request deadline.
 func TestRewardSlowBody(t *testing.T) {
 	opts := rsTestOptions("truncation:target=10")
-	opts.RequestTimeout = 200 * time.Millisecond
-	opts.GroupWait = 100 * time.Millisecond
+	opts.BodyTimeout = 200 * time.Millisecond
 	_, ts := rsTestServer(t, opts)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
 	if err != nil {

@@ -10,6 +10,16 @@
 //
 // It prints one line per batch size (or a JSON list with --json) and exits 1
 // when any request failed.
+//
+// Attack mode (--attack trickle|lie-length|no-read) measures robustness
+// instead: --attackers connections misbehave (trickle a body one byte a
+// second, declare a body far larger than they send, or never read a
+// streamed answer) while one legitimate client sends a request every 50 ms
+// for --duration; it reports how many attackers the server still holds,
+// the legitimate requests' status codes and latency, and with --pid the
+// server's peak resident memory:
+//
+//	terse-loadgen --url http://127.0.0.1:8008 --attack trickle --attackers 2000 --duration 10s --pid $(pgrep -n terse)
 package main
 
 import (
@@ -44,6 +54,7 @@ type options struct {
 	Variants    int
 	Seed        uint64
 	JSON        bool
+	Attack      attackOptions
 }
 
 // result is the measurement at one batch size.
@@ -69,6 +80,23 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "terse-loadgen: %v\n", err)
 		os.Exit(2)
+	}
+	if o.Attack.Kind != "" {
+		o.Attack.Duration = o.Duration
+		r, err := runAttack(context.Background(), o.URL, o.Attack)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "terse-loadgen: %v\n", err)
+			os.Exit(1)
+		}
+		if o.JSON {
+			json.NewEncoder(os.Stdout).Encode(r)
+			return
+		}
+		fmt.Printf("%-10s %-6s %9s %9s %6s %7s %6s %6s %9s %9s %9s %10s %10s  %s\n",
+			"attack", "target", "attackers", "connected", "held", "sockets", "legit", "ok", "base ms", "p50 ms", "max ms", "RSS0 MiB", "peak MiB", "codes")
+		fmt.Printf("%-10s %-6s %9d %9d %6d %7d %6d %6d %9.2f %9.2f %9.2f %10.1f %10.1f  %v\n",
+			r.Attack, r.Target, r.Attackers, r.Connected, r.HeldAtEnd, r.ServerSockets, r.Legit, r.OK, r.BaselineMs, r.P50ms, r.MaxMs, r.RSSBeforeMiB, r.RSSPeakMiB, r.Codes)
+		return
 	}
 	results, err := run(context.Background(), o)
 	if err != nil {
@@ -111,6 +139,11 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.Variants, "variants", 8, "distinct request bodies per batch size (built before timing)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed of the generated responses")
 	fs.BoolVar(&o.JSON, "json", false, "print results as JSON")
+	fs.StringVar(&o.Attack.Kind, "attack", "", "attack mode: trickle, lie-length or no-read (see the command doc)")
+	fs.StringVar(&o.Attack.Target, "target", "reward", "attack mode: the server, reward (terse reward serve) or openai (terse serve)")
+	fs.IntVar(&o.Attack.Attackers, "attackers", 1000, "attack mode: misbehaving connections")
+	fs.Int64Var(&o.Attack.Declared, "declared", 64<<20, "attack mode lie-length: the Content-Length each attacker declares")
+	fs.IntVar(&o.Attack.PID, "pid", 0, "attack mode: the server's process id, to sample its resident memory from /proc")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -133,6 +166,14 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("need 20 ≤ --chars-min ≤ --chars-max")
 	case o.Duration <= 0:
 		return o, errors.New("--duration must be positive")
+	case o.Attack.Kind != "" && o.Attack.Kind != attackTrickle && o.Attack.Kind != attackLieLength && o.Attack.Kind != attackNoRead:
+		return o, fmt.Errorf("--attack: %q, want trickle, lie-length or no-read", o.Attack.Kind)
+	case o.Attack.Target != "reward" && o.Attack.Target != "openai":
+		return o, fmt.Errorf("--target: %q, want reward or openai", o.Attack.Target)
+	case o.Attack.Kind == attackNoRead && o.Attack.Target != "openai":
+		return o, errors.New("--attack no-read needs --target openai (only terse serve streams)")
+	case o.Attack.Attackers < 1:
+		return o, errors.New("--attackers must be at least 1")
 	}
 	return o, nil
 }

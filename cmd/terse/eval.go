@@ -16,8 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/terse-dev/terse/bench"
+	"github.com/terse-dev/terse/codegrade"
 	"github.com/terse-dev/terse/data"
 	"github.com/terse-dev/terse/eval"
+	"github.com/terse-dev/terse/eval/force"
 	"github.com/terse-dev/terse/eval/metrics"
 	"github.com/terse-dev/terse/eval/report"
 	"github.com/terse-dev/terse/eval/run"
@@ -49,6 +51,8 @@ type evalOptions struct {
 	Quiet        bool          // --quiet
 	JSON         bool          // --json
 	Grade        grade.Options // --rel-tol, --abs-tol
+	Code         codeOptions   // --python, --unsafe-no-sandbox, --code-parallel, --process-per-case, --code-timeout
+	Force        forceFlags    // --mode and its flags (evalmodes.go)
 }
 
 func newEvalCmd() *cobra.Command {
@@ -80,9 +84,27 @@ reasoning_content, or from the text up to </think>; with a prefill ending in
 <think> (or --thinking-open) a completion without </think> is all thinking.
 Only the answer after the thinking is graded.
 
+--mode forced and --mode prefix sample nothing new: rerun the same command
+with --mode to read this run's stored rollouts and ask the server only for
+forced answers. forced cuts each rollout's thinking at every budget (exact
+tokens, through the server's /tokenize), appends --closing and requests the
+answer (budget forcing: the "forced" curve); prefix also probes along the
+thinking (--every, --markers) for the best-case early-exit curve, the tokens
+spent after the first correct answer, and the overthinking/underthinking
+measures. Forced answers are stored in OUT/probes.jsonl (resumable).
+
 Benchmarks: ` + strings.Join(bench.Names(), ", ") + `, gsm8k (from $` + dataDirEnv + `),
 the lab benchmarks ` + strings.Join(lab.BenchmarkNames(), ", ") + `,
-or the path of a JSON/JSONL/Parquet problem file.`,
+livecodebench:DIR[,release=release_vN|vN|vA_vB][,start=YYYY-MM-DD][,end=YYYY-MM-DD]
+[,platform=P][,difficulty=D][,public] for a copy of LiveCodeBench's
+code_generation_lite files, or the path of a JSON/JSONL/Parquet problem file.
+
+Code problems (humaneval, livecodebench, problem files with a "tests"
+field) are graded by running the program in a sandbox (new user, network,
+mount and PID namespaces; see the README): each rollout records a verdict per
+test case. Their prompt template defaults to '{question}'. The sandbox
+refuses to start where the kernel forbids its namespaces unless
+--unsafe-no-sandbox is given.`,
 		Example: `  terse eval --bench aime25 --model Qwen/Qwen3-0.6B --endpoint http://127.0.0.1:8000 -k 8 --out runs/base
   terse eval --bench math500 --bench aime25 --model m --endpoint http://h1:8000 --endpoint http://h2:8000 \
       --api completions --template "$(cat prompt.txt)" --prefill $'<think>\n' --max-tokens 32768 --out runs/m
@@ -123,6 +145,8 @@ or the path of a JSON/JSONL/Parquet problem file.`,
 	f.BoolVar(&o.JSON, "json", false, "print results.json to stdout instead of the Markdown summary")
 	f.Float64Var(&o.Grade.RelTol, "rel-tol", o.Grade.RelTol, "relative tolerance for numeric answers")
 	f.Float64Var(&o.Grade.AbsTol, "abs-tol", o.Grade.AbsTol, "absolute tolerance for numeric answers (0 = off; OlympiadBench's own tolerance applies per problem)")
+	addCodeFlags(f, &o.Code)
+	addForceFlags(cmd, &o.Force)
 	return cmd
 }
 
@@ -150,9 +174,16 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 		}
 		o.Sampling.PromptTemplate = string(b)
 	}
+	switch o.Force.Mode {
+	case "strict", force.ModeForced, force.ModePrefix:
+	default:
+		return usagef("eval: --mode %q: want strict, forced or prefix", o.Force.Mode)
+	}
 	var local *data.Local
+	var localTok force.Tokenizer
 	if o.Local != "" {
 		m, tok, err := lab.Load(o.Local)
+		localTok = localTokenizer{tok}
 		if err != nil {
 			return fmt.Errorf("eval: --local: %w", err)
 		}
@@ -186,6 +217,18 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 		}
 		problems = append(problems, ps...)
 	}
+	if err := codeTemplate(problems, o.templateSet, &o.Sampling); err != nil {
+		return usagef("eval: %v", err)
+	}
+	var code *codegrade.Grader
+	if data.NeedsCode(problems) {
+		if code, err = o.Code.newGrader(cmdContext(cmd)); err != nil {
+			return fmt.Errorf("eval: code problems: %w", err)
+		}
+		if !o.Quiet {
+			fmt.Fprintf(cmd.ErrOrStderr(), "eval: code problems run in the sandbox with %s\n", code.Runtime())
+		}
+	}
 	if o.Out == "" {
 		o.Out = filepath.Join("runs", strings.Trim(unsafePath.ReplaceAllString(o.Sampling.Model, "_"), "_"))
 	}
@@ -196,10 +239,27 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	if !o.Quiet {
 		progress = stderr
 	}
+	if o.Force.Mode != "strict" {
+		var client force.Sampler = local
+		var tok force.Tokenizer = localTok
+		if local == nil {
+			c, err := sampler.New(sampler.Options{Endpoints: o.Endpoints, APIKey: os.Getenv(o.APIKeyEnv), Timeout: o.Timeout,
+				MaxAttempts: o.Attempts, MaxConnsPerEndpoint: o.Concurrency})
+			if err != nil {
+				return usagef("eval: %v", err)
+			}
+			client, tok = c, &force.ServerTokenizer{Base: o.Endpoints[0], APIKey: os.Getenv(o.APIKeyEnv)}
+		}
+		cut := o.Grade
+		cut.CutByLength = true
+		warnf := func(format string, args ...any) { fmt.Fprintf(stderr, "terse: warning: "+format+"\n", args...) }
+		return runEvalForced(ctx, cmd, o, problems, budgets, client, tok,
+			data.Graders{Math: o.Grade, Code: code}.Grade, data.Graders{Math: cut, Code: code}.Grade, progress, warnf)
+	}
 	cfg := run.Config{
 		Options: run.Options{
 			Problems: problems, Sampling: o.Sampling, MaxTokens: o.MaxTokens, Samples: o.Samples,
-			ThinkingOpen: o.ThinkingOpen, Concurrency: o.Concurrency, Grade: data.Grader(o.Grade), Progress: progress,
+			ThinkingOpen: o.ThinkingOpen, Concurrency: o.Concurrency, Grade: data.Graders{Math: o.Grade, Code: code}.Grade, Progress: progress,
 		},
 		Sampler: sampler.Options{Endpoints: o.Endpoints, APIKey: os.Getenv(o.APIKeyEnv), Timeout: o.Timeout,
 			MaxAttempts: o.Attempts, MaxConnsPerEndpoint: o.Concurrency},

@@ -252,7 +252,7 @@ func runSelfCheck(ctx context.Context, w io.Writer, o gradeOptions) error {
 	names := o.Bench
 	if len(names) == 0 {
 		for _, in := range bench.Catalog() {
-			if in.Embedded || o.DataDir != "" {
+			if (in.Embedded || o.DataDir != "") && !in.Code { // code sets: go test ./codegrade -run TestHumanEvalCanonical
 				names = append(names, in.Name)
 			}
 		}
@@ -265,6 +265,9 @@ func runSelfCheck(ctx context.Context, w io.Writer, o gradeOptions) error {
 				return usageError{fmt.Errorf("grade: %w", err)}
 			}
 			return fmt.Errorf("grade: %w", err)
+		}
+		if len(ps) > 0 && ps[0].Tests != nil {
+			return usagef("grade: %s is a code benchmark: its programs are run, not graded as answers (its reference solutions are checked by go test ./codegrade -run TestHumanEvalCanonical)", n)
 		}
 		sets = append(sets, ps)
 	}

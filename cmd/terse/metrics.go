@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/terse-dev/terse/bench"
 	"github.com/terse-dev/terse/data"
 	"github.com/terse-dev/terse/eval/metrics"
 	"github.com/terse-dev/terse/eval/report"
@@ -26,6 +27,8 @@ type metricsOptions struct {
 	Out       string        // --out
 	JSON      bool          // --json
 	Grade     grade.Options // --rel-tol, --abs-tol
+	TestsFrom []string      // --tests-from
+	Code      codeOptions   // --python, --unsafe-no-sandbox, --code-parallel, --process-per-case, --code-timeout
 }
 
 func newMetricsCmd() *cobra.Command {
@@ -38,7 +41,9 @@ converted from other harnesses work too) and computes, per benchmark and per
 budget, Mean@k, unbiased Pass@k and the truncation rate with bootstrap 95%
 intervals over problems, and length statistics (mean, median, p10, p90,
 histogram) of correct, incorrect and truncated rollouts; per level where the
-benchmark has levels. Strict mode: a rollout counts at budget B if it finished
+benchmark has levels. With --regrade, code rollouts (those with
+tests_digest) run again in the sandbox against the tests they carry, or
+those of --tests-from when they were too large to keep. Strict mode: a rollout counts at budget B if it finished
 (finish_reason stop) within B tokens and is correct (= sampling with
 max_tokens = B).
 
@@ -70,6 +75,8 @@ writes results.json, report.md and report.html there.`,
 	f.BoolVar(&o.JSON, "json", false, "print results.json to stdout instead of the Markdown summary")
 	f.Float64Var(&o.Grade.RelTol, "rel-tol", o.Grade.RelTol, "with --regrade: relative tolerance for numeric answers")
 	f.Float64Var(&o.Grade.AbsTol, "abs-tol", o.Grade.AbsTol, "with --regrade: absolute tolerance (0 = off; a rollout's meta.tolerance applies per problem)")
+	f.StringSliceVar(&o.TestsFrom, "tests-from", nil, "with --regrade: benchmark (name, livecodebench:DIR, or file) whose code tests replace those too large to be kept in the rollouts (used only when the suite's digest matches)")
+	addCodeFlags(f, &o.Code)
 	return cmd
 }
 
@@ -89,7 +96,16 @@ func runMetrics(cmd *cobra.Command, o metricsOptions) error {
 			fmt.Fprintf(cmd.ErrOrStderr(), "terse: warning: "+format+"\n", args...)
 		}}
 	if o.Regrade {
-		sel.Regrade = data.Grader(o.Grade)
+		var suites []bench.Problem
+		for _, name := range o.TestsFrom {
+			ps, err := loadBenchmark(name)
+			if err != nil {
+				return fmt.Errorf("metrics: --tests-from: %w", err)
+			}
+			suites = append(suites, ps...)
+		}
+		// Code rollouts run again in the sandbox, set up at the first one.
+		sel.Regrade = lazyGrader(o.Grade, o.Code, data.SuitesOf(suites), sel.Warnf)
 	}
 	ps, info, err := run.Collect(o.Rollouts, sel)
 	if err != nil {
@@ -97,6 +113,8 @@ func runMetrics(cmd *cobra.Command, o metricsOptions) error {
 	}
 	res := metrics.Compute(ps, metrics.Options{Budgets: budgets, K: o.PassK, Bootstrap: o.Bootstrap, Seed: o.Seed})
 	res.Run = info
+	run.NoteMissing(&res, ps, catalogProblems(o.Bench, res))
+	run.NoteServerFaults(&res)
 	if o.Out != "" {
 		if err := report.Write(o.Out, res); err != nil {
 			return fmt.Errorf("metrics: %w", err)
@@ -107,4 +125,24 @@ func runMetrics(cmd *cobra.Command, o metricsOptions) error {
 	}
 	fmt.Fprint(cmd.OutOrStdout(), report.Markdown(res))
 	return nil
+}
+
+// catalogProblems returns the problems of the built-in benchmarks named by
+// --bench, or else of those the results hold, so that metrics can say how
+// many of a benchmark's problems a partial file lacks. Benchmarks terse
+// does not embed (problem files, GSM8K) are left out: their size is not
+// known here.
+func catalogProblems(names []string, res metrics.Results) []bench.Problem {
+	if len(names) == 0 {
+		for _, b := range res.Benchmarks {
+			names = append(names, b.Benchmark)
+		}
+	}
+	var out []bench.Problem
+	for _, name := range names {
+		if ps, err := bench.Load(name); err == nil {
+			out = append(out, ps...)
+		}
+	}
+	return out
 }

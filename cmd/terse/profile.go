@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/terse-dev/terse/bench"
+	"github.com/terse-dev/terse/codegrade"
 	"github.com/terse-dev/terse/data"
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/run"
@@ -45,6 +46,7 @@ type profileOptions struct {
 	Quiet        bool           // --quiet
 	JSON         bool           // --json
 	Grade        grade.Options  // --rel-tol, --abs-tol
+	Code         codeOptions    // --python, --unsafe-no-sandbox, --code-parallel, --process-per-case, --code-timeout
 }
 
 func newProfileCmd() *cobra.Command {
@@ -132,6 +134,7 @@ the template defaults to "{question}" and --rollout-limit to 1024.`,
 	f.BoolVar(&o.JSON, "json", false, "print summary.json to stdout instead of the text summary")
 	f.Float64Var(&o.Grade.RelTol, "rel-tol", o.Grade.RelTol, "relative tolerance for numeric answers")
 	f.Float64Var(&o.Grade.AbsTol, "abs-tol", o.Grade.AbsTol, "absolute tolerance for numeric answers (0 = off)")
+	addCodeFlags(f, &o.Code)
 	return cmd
 }
 
@@ -169,6 +172,16 @@ func runProfile(cmd *cobra.Command, o profileOptions, templateSet, limitSet bool
 	}
 	if labInput && !templateSet {
 		o.Sampling.PromptTemplate = "{question}" // lab.FormatPrompt: the lab models see the bare question
+	}
+	if err := codeTemplate(problems, templateSet, &o.Sampling); err != nil {
+		return usagef("profile: %v", err)
+	}
+	var code *codegrade.Grader
+	if data.NeedsCode(problems) {
+		var err error
+		if code, err = o.Code.newGrader(cmdContext(cmd)); err != nil {
+			return fmt.Errorf("profile: code problems: %w", err)
+		}
 	}
 	if labInput && !limitSet {
 		o.RolloutLimit = 1024 // the lab models' context; lab.Budgets tops out here
@@ -225,7 +238,7 @@ func runProfile(cmd *cobra.Command, o profileOptions, templateSet, limitSet bool
 	}
 	_, sum, rs, err := data.Profile(ctx, data.ProfileOptions{
 		Problems: problems, Sampling: o.Sampling, RolloutLimit: o.RolloutLimit, GroupSize: o.GroupSize,
-		ThinkingOpen: o.ThinkingOpen, Concurrency: o.Concurrency, Client: client, Grade: data.Grader(o.Grade),
+		ThinkingOpen: o.ThinkingOpen, Concurrency: o.Concurrency, Client: client, Grade: data.Graders{Math: o.Grade, Code: code}.Grade,
 		OutDir: o.Out, Rollouts: o.Rollouts, Progress: progress,
 		Summary: data.SummaryOptions{Threshold: o.Threshold, TargetLen: o.TargetLen},
 		Warnf:   func(format string, args ...any) { fmt.Fprintf(stderr, "terse: warning: "+format+"\n", args...) },

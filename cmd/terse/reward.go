@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/terse-dev/terse/codegrade"
 	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/grade"
 	"github.com/terse-dev/terse/reward"
@@ -20,23 +23,27 @@ import (
 
 // rewardServeOptions holds the flags of `terse reward serve`.
 type rewardServeOptions struct {
-	Addr           string
-	Shape          string
-	GroupSize      int
-	GroupWait      time.Duration
-	Tokenizer      string
-	EOS            []string
-	NoEOS          bool
-	Pad            string
-	RolloutLimit   int
-	MaskedReward   float64
-	AdaptiveStep   int
-	StateFile      string
-	MaxBodyBytes   int64
-	RequestTimeout time.Duration
-	MaxInFlight    int
-	Workers        int
-	WorkBudget     int
+	Addr            string
+	TokenFile       string
+	Shape           string
+	GroupSize       int
+	GroupWait       time.Duration
+	Tokenizer       string
+	EOS             []string
+	NoEOS           bool
+	Pad             string
+	RolloutLimit    int
+	MaskedReward    float64
+	AdaptiveStep    int
+	StateFile       string
+	MaxBodyBytes    int64
+	BodyTimeout     time.Duration
+	RequestTimeout  time.Duration
+	MaxInFlight     int
+	MaxPendingBytes int64
+	Workers         int
+	WorkBudget      int
+	Code            codeOptions // --python, --unsafe-no-sandbox, --code-parallel, --process-per-case, --code-timeout
 }
 
 func newRewardCmd() *cobra.Command {
@@ -108,7 +115,17 @@ and a truncated rollout never counts as correct. OpenRLHF has no per-sample
 mask: a masked rollout gets --masked-reward and extra_logs.masked = 1. For a
 group-relative shape (kimi, arora-zanette, shorterbetter, alp) each rollout
 waits until the --group-size rollouts of its prompt have arrived, or
---group-wait passes (then the partial group is scored, group_complete = 0).
+--group-wait passes (then the partial group is scored, group_complete = 0). A
+request whose --request-timeout ends first gets 503 and its rollout stays in
+its group: the client's retry of the same request picks it up (OpenRLHF
+retries 5 times, 180 s each). A label {"gold": ..., "eval": true} (terse data
+export --eval) is scored alone with reward = accuracy, so OpenRLHF's eval
+pass1 is the accuracy; {"gold": ..., "target_len": N} sets the prompt's L_T.
+
+Authentication: with a token (--token-file, $TERSE_REWARD_TOKEN or
+$TERSE_REWARD_TOKEN_FILE; never a flag value) every request but /healthz needs
+"Authorization: Bearer <token>". A non-loopback --addr is refused without one.
+The service speaks plain HTTP: across machines, put it behind a TLS proxy.
 
 Lengths are counted with --tokenizer; without it they are approximated as
 ⌈characters/4⌉ and every answer says length_approx. The server binds loopback
@@ -125,7 +142,8 @@ Shapes (--shape):
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8008", "listen address (loopback by default; 0.0.0.0:8008 exposes it)")
 	f.StringVar(&o.Shape, "shape", "truncation:target=4096", "reward shape spec (list: terse reward shapes)")
 	f.IntVar(&o.GroupSize, "group-size", 8, "rollouts per prompt (N); group-relative shapes wait for the whole group")
-	f.DurationVar(&o.GroupWait, "group-wait", 30*time.Second, "longest wait for the rest of a group before scoring it partial")
+	f.StringVar(&o.TokenFile, "token-file", "", "file whose first line is the bearer token clients must send (else $"+rewardserver.TokenEnv+" or $"+rewardserver.TokenFileEnv+"); required for a non-loopback --addr")
+	f.DurationVar(&o.GroupWait, "group-wait", 10*time.Minute, "longest wait for the rest of a group, from its first rollout, before scoring it partial (may exceed --request-timeout: a timed-out request's rollout stays in its group for the client's retry)")
 	f.StringVar(&o.Tokenizer, "tokenizer", "", "the policy model's tokenizer.json (or its directory); empty approximates ⌈chars/4⌉")
 	f.StringSliceVar(&o.EOS, "eos", nil, "end-of-sequence token texts, comma-separated or repeated (default <|im_end|>,<|endoftext|>,<｜end▁of▁sentence｜>)")
 	f.BoolVar(&o.NoEOS, "no-eos", false, "do not detect truncation by a missing EOS; only by --rollout-limit")
@@ -134,11 +152,14 @@ Shapes (--shape):
 	f.Float64Var(&o.MaskedReward, "masked-reward", 0, "reward OpenRLHF gets for a masked rollout (it has no mask)")
 	f.IntVar(&o.AdaptiveStep, "adaptive-step", 1024, "for --shape adaptive: rollouts per training step (prompts per batch × group size)")
 	f.StringVar(&o.StateFile, "state", "", "for --shape adaptive: JSON file of the shape's state (L_T and its window), loaded at start if present and rewritten after every step, so a restarted service continues the run")
-	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 64<<20, "largest request body accepted (413 above)")
-	f.DurationVar(&o.RequestTimeout, "request-timeout", 120*time.Second, "deadline of one request, group wait included (504 after)")
-	f.IntVar(&o.MaxInFlight, "max-in-flight", 4096, "concurrent requests, those waiting for their group included (429 above)")
+	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 64<<20, "largest request body accepted (413 above, at once when the Content-Length header says so)")
+	f.DurationVar(&o.BodyTimeout, "body-timeout", 30*time.Second, "deadline for receiving a request body (408 after)")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", 170*time.Second, "deadline of one request once its body is in (504 after; 503 when its group is still incomplete, the rollout kept for a retry); keep it under the client's timeout (OpenRLHF: 180 s)")
+	f.IntVar(&o.MaxInFlight, "max-in-flight", 4096, "concurrent requests whose body has arrived, those waiting for their group included (429 above)")
+	f.Int64Var(&o.MaxPendingBytes, "max-pending-bytes", 512<<20, "memory budget of requests waiting for the rest of their group, charged 2× their body (503 above)")
 	f.IntVar(&o.Workers, "workers", 0, "concurrent grading workers (0: one per CPU)")
 	f.IntVar(&o.WorkBudget, "work-budget", 0, "grader work budget per answer (0: grade's default)")
+	addCodeFlags(f, &o.Code)
 	return cmd
 }
 
@@ -155,10 +176,12 @@ func runRewardServe(ctx context.Context, o rewardServeOptions) error {
 		return usagef("reward serve: --rollout-limit must not be negative, got %d", o.RolloutLimit)
 	case o.Workers < 0 || o.WorkBudget < 0:
 		return usagef("reward serve: --workers and --work-budget must not be negative")
-	case o.GroupWait <= 0 || o.RequestTimeout <= o.GroupWait:
-		return usagef("reward serve: need 0 < --group-wait (%v) < --request-timeout (%v)", o.GroupWait, o.RequestTimeout)
+	case o.GroupWait <= 0 || o.RequestTimeout <= 0:
+		return usagef("reward serve: --group-wait (%v) and --request-timeout (%v) must be positive", o.GroupWait, o.RequestTimeout)
 	case o.MaxBodyBytes < 1 || o.MaxInFlight < 1 || o.AdaptiveStep < 1:
 		return usagef("reward serve: --max-body-bytes, --max-in-flight and --adaptive-step must be at least 1")
+	case o.BodyTimeout < 0 || o.MaxPendingBytes < 0:
+		return usagef("reward serve: --body-timeout and --max-pending-bytes must be positive")
 	case o.NoEOS && len(o.EOS) > 0:
 		return usagef("reward serve: --eos and --no-eos contradict each other")
 	}
@@ -167,12 +190,29 @@ func runRewardServe(ctx context.Context, o rewardServeOptions) error {
 	if o.WorkBudget > 0 {
 		gopts.WorkBudget = o.WorkBudget
 	}
+	// Code prompts (a gold holding a test suite) run in the sandbox, set up
+	// at the first one; where it cannot be, code golds are refused and math
+	// works as before.
+	code := sync.OnceValue(func() *codegrade.Grader {
+		g, err := o.Code.newGrader(context.Background())
+		if err != nil {
+			logger.Warn("code prompts are graded sandbox_refused", "err", err)
+			return nil
+		}
+		logger.Info("code prompts run in the sandbox", "runtime", g.Runtime().String())
+		return g
+	})
+	token, err := rewardserver.LoadToken(o.TokenFile)
+	if err != nil {
+		return fmt.Errorf("reward serve: %w", err)
+	}
 	opts := rewardserver.Options{
-		Addr: o.Addr, Shape: shape, GroupSize: o.GroupSize, GroupWait: o.GroupWait,
-		Grader: rewardserver.GradeRewardGrader(gopts), EOS: o.EOS, NoEOS: o.NoEOS, Pad: o.Pad,
+		Addr: o.Addr, Token: token, Shape: shape, GroupSize: o.GroupSize, GroupWait: o.GroupWait,
+		Grader: rewardserver.CodeRewardGrader(gopts, code), EOS: o.EOS, NoEOS: o.NoEOS, Pad: o.Pad,
 		RolloutLimit: o.RolloutLimit, MaskedReward: o.MaskedReward, AdaptiveStep: o.AdaptiveStep, StateFile: o.StateFile,
-		MaxBodyBytes: o.MaxBodyBytes, RequestTimeout: o.RequestTimeout, MaxInFlight: o.MaxInFlight,
-		Workers: o.Workers, Logger: logger,
+		MaxBodyBytes: o.MaxBodyBytes, BodyTimeout: o.BodyTimeout, RequestTimeout: o.RequestTimeout, MaxInFlight: o.MaxInFlight,
+		MaxPendingBytes: o.MaxPendingBytes,
+		Workers:         o.Workers, Logger: logger,
 	}
 	if o.Tokenizer != "" {
 		tok, err := tokenizer.Load(o.Tokenizer)
@@ -190,6 +230,9 @@ func runRewardServe(ctx context.Context, o rewardServeOptions) error {
 		logger.Warn("group-relative shape with --group-size 1: every OpenRLHF rollout is scored alone", "shape", shape.String())
 	}
 	srv, err := rewardserver.New(opts)
+	if errors.Is(err, rewardserver.ErrNoToken) {
+		return usagef("reward serve: --addr: %v", err)
+	}
 	if err != nil {
 		return fmt.Errorf("reward serve: %w", err)
 	}

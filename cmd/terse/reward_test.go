@@ -55,7 +55,8 @@ func TestRewardServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--shape", "bogus"}, "valid: vanilla"},
 		{[]string{"serve", "--shape", "truncation:target=-1"}, "whole number > 0"},
 		{[]string{"serve", "--group-size", "0"}, "--group-size"},
-		{[]string{"serve", "--group-wait", "5m"}, "--group-wait"},
+		{[]string{"serve", "--group-wait", "-1s"}, "--group-wait"},
+		{[]string{"serve", "--addr", "0.0.0.0:0"}, "bearer token"},
 		{[]string{"serve", "--rollout-limit", "-5"}, "--rollout-limit"},
 		{[]string{"serve", "--no-eos", "--eos", "</s>"}, "contradict"},
 	} {
@@ -99,7 +100,7 @@ func TestRewardServeCLI(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- runRewardServe(ctx, o) }()
 	var resp *http.Response
-	for range 200 {
+	for range 2000 { // up to 20 s: a loaded machine starts slowly
 		resp, err = http.Post("http://"+addr+"/get_reward", "application/json",
 			strings.NewReader(`{"query":["Q: so \\boxed{4}<|im_end|>"],"prompts":["Q:"],"labels":["4"]}`))
 		if err == nil {

@@ -53,9 +53,12 @@ writes the selection:
   verl      parquet: data_source, prompt (list of {role, content}), ability,
             reward_model {style: "rule", ground_truth}, extra_info {index, split,
             id, benchmark, level, pass_rate, samples, correct, truncation_rate,
-            rollout_limit, gold (every accepted answer)}
+            rollout_limit, gold (every accepted answer), target_len}
   openrlhf  JSONL: {--prompt-key: text (or messages with --messages), --label-key:
-            gold (a list when there are alternatives), id, source, pass_rate}
+            gold (a list when there are alternatives), id, source, pass_rate};
+            with --target-quantile or --eval the label is an object
+            {"gold": [...], "target_len": N, "eval": true} read by terse
+            reward serve
   trl       JSONL: {prompt: messages (text with --text), --solution-key: gold, id,
             source, pass_rate}
   terse     JSONL of terse problems {id, benchmark, question, gold, level, solution,
@@ -87,7 +90,7 @@ The format follows --format, else the file extension (.parquet: verl; other: ter
 	f.IntVar(&o.Select.Size, "size", 0, "sample this many of the kept prompts (0 = all; fewer kept = all)")
 	f.Uint64Var(&o.Select.Seed, "seed", 0, "seed of the --size / --balance sampling")
 	f.StringVar(&o.Select.Balance, "balance", "", `"source" or "level": equal share per group (without --size: every group cut to the smallest)`)
-	f.IntVar(&o.TargetLen, "target-len", 0, "L_T for the density report, ≤ the profile's L_R (0 = L_R)")
+	f.IntVar(&o.TargetLen, "target-len", 0, "L_T for the density report, ≤ the profile's L_R (0 = L_R); with --target-quantile, the cap of per-prompt targets and the target of prompts never solved")
 	f.IntVar(&o.GroupSize, "group-size", 0, "GRPO group size N for the density report (0 = the profile's n)")
 	f.StringVar(&o.Out, "out", "", "write the selection here (none: report only)")
 	f.StringVar(&o.Export.Format, "format", "", "output format: "+strings.Join(data.Formats(), ", ")+" (default: verl for .parquet, else terse)")
@@ -101,6 +104,8 @@ The format follows --format, else the file extension (.parquet: verl; other: ter
 	f.StringVar(&o.Export.SolutionKey, "solution-key", "solution", "trl answer column passed to reward functions")
 	f.BoolVar(&o.Export.Messages, "messages", false, "openrlhf: write the prompt as a chat message list (for --apply_chat_template)")
 	f.BoolVar(&o.Export.Text, "text", false, "trl: write the prompt as plain text instead of a message list")
+	f.Float64Var(&o.Export.TargetQuantile, "target-quantile", 0, "per-prompt L_T: the q-quantile (nearest rank) of the base model's correct profile lengths, capped at --target-len; written as target_len (verl extra_info, openrlhf label object, trl column, terse meta) and honoured by terse reward serve and terse train (0: none)")
+	f.BoolVar(&o.Export.Eval, "eval", false, `openrlhf: evaluation file; labels become {"gold": ..., "eval": true}, scored by terse reward serve with reward = accuracy, so OpenRLHF's eval pass1 is the accuracy`)
 	f.BoolVar(&o.JSON, "json", false, "print the report as JSON (summaries of the profile and of the selection)")
 	return cmd
 }
@@ -132,6 +137,7 @@ func runSelect(cmd *cobra.Command, o selectOptions) error {
 	if err != nil {
 		return fmt.Errorf("select: %w", err)
 	}
+	o.Export.TargetLen = o.TargetLen // the run's L_T caps per-prompt targets
 	so := data.SummaryOptions{Threshold: o.Select.Threshold, TargetLen: o.TargetLen, GroupSize: o.GroupSize}
 	before, err := data.Summarize(recs, so)
 	if err != nil {

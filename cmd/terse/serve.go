@@ -27,12 +27,16 @@ type serveOptions struct {
 	ChatTemplate    string
 	Prefill         string
 	ReasoningParser string
-	MaxBatch        int
-	MaxQueue        int
-	MaxN            int
-	MaxBodyBytes    int64
-	RequestTimeout  time.Duration
-	ShutdownTimeout time.Duration
+	// ThinkingClosing and ThinkingExtension shape per-request thinking
+	// budgets (modelserver/thinking.go).
+	ThinkingClosing   string
+	ThinkingExtension int
+	MaxBatch          int
+	MaxQueue          int
+	MaxN              int
+	MaxBodyBytes      int64
+	RequestTimeout    time.Duration
+	ShutdownTimeout   time.Duration
 }
 
 // serveReasoningParsers are the --reasoning-parser values; all split at
@@ -107,11 +111,13 @@ within --shutdown-timeout. Matrix multiplies use OpenBLAS when it loads
 	f.StringVar(&o.ChatTemplate, "chat-template", modelserver.ChatTemplateAuto, "chat template: "+strings.Join(modelserver.ChatTemplates(), ", "))
 	f.StringVar(&o.Prefill, "prefill", "", `text that starts every assistant turn of /v1/chat/completions, e.g. "<think>" (part of the prompt, not of the content)`)
 	f.StringVar(&o.ReasoningParser, "reasoning-parser", "", "split chat output at </think> into reasoning_content and content: "+strings.Join(serveReasoningParsers, ", ")+" (all the same); empty: off (a request's separate_reasoning overrides)")
+	f.StringVar(&o.ThinkingClosing, "thinking-closing", modelserver.DefaultThinkingClosing, "message appended when a request's thinking budget (thinking_token_budget, thinking_budget, max_thinking_tokens, reasoning_budget_tokens) runs out; </think> is added if missing; a request's reasoning_budget_message overrides it")
+	f.IntVar(&o.ThinkingExtension, "thinking-extension", 0, "tokens after a thinking budget within which the last thought may reach a sentence end (0: a tenth of the budget, at least 8; -1: none)")
 	f.IntVar(&o.MaxBatch, "max-batch", 256, "most sequences decoded together")
 	f.IntVar(&o.MaxQueue, "max-queue", 1024, "most requests waiting for room in the batch (429 above)")
 	f.IntVar(&o.MaxN, "max-n", 64, "largest n of one request (at most --max-batch)")
-	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 4<<20, "largest request body accepted (413 above)")
-	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Minute, "deadline of one request, queueing included (504 after)")
+	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 4<<20, "largest request body accepted (413 above, at once when the Content-Length header says so)")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Minute, "deadline of one request, queueing included (504 after); its answer must reach the client within 10 s more, else the connection is closed")
 	f.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 60*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may still run (then 503)")
 	return cmd
 }
@@ -148,6 +154,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 	srv, err := modelserver.New(modelserver.Options{
 		Model: m, Tokenizer: tok, Addr: o.Addr, ModelName: name, StrictModelName: o.StrictModelName,
 		ChatTemplate: o.ChatTemplate, Prefill: o.Prefill, ReasoningParser: o.ReasoningParser != "",
+		ThinkingClosing: o.ThinkingClosing, ThinkingExtension: o.ThinkingExtension,
 		MaxBatch: o.MaxBatch, MaxQueue: o.MaxQueue, MaxN: o.MaxN, MaxBodyBytes: o.MaxBodyBytes,
 		RequestTimeout: o.RequestTimeout, ShutdownTimeout: o.ShutdownTimeout, Logger: logger,
 	})

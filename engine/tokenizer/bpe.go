@@ -10,8 +10,19 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// cacheLimit bounds the per-tokenizer word cache; it is cleared when full.
-const cacheLimit = 1 << 16
+// The per-tokenizer word cache maps a pre-tokenized piece to its ids. It
+// is bounded in bytes, not entries, so that a client sending unique long
+// words cannot grow it: pieces longer than maxCachedPiece bytes are never
+// cached (natural words are far shorter, and merging a long piece costs
+// more than its lookup saves), and the cache is cleared when its entries'
+// bytes (key, ids and map overhead) would pass cacheBudget.
+const (
+	maxCachedPiece = 64
+	cacheBudget    = 8 << 20
+	// cacheEntryOverhead approximates a map entry's own cost: the string
+	// and slice headers, hash-table slot and allocator rounding.
+	cacheEntryOverhead = 64
+)
 
 // BPE is a byte-level BPE tokenizer (GPT-2, Qwen2/Qwen3) read from an HF
 // tokenizer.json. The pipeline is HF's: split out added tokens, NFC-normalise
@@ -34,8 +45,9 @@ type BPE struct {
 	chat    string // tokenizer_config.json chat_template
 	special Special
 
-	mu    sync.RWMutex
-	cache map[string][]int32 // pre-tokenized piece → ids
+	mu         sync.RWMutex
+	cache      map[string][]int32 // pre-tokenized piece → ids
+	cacheBytes int                // bytes the cache's entries hold
 }
 
 var _ Tokenizer = (*BPE)(nil)
@@ -205,11 +217,20 @@ func (b *BPE) encodePiece(piece string) []int32 {
 			ids = append(ids, id)
 		}
 	}
-	b.mu.Lock()
-	if len(b.cache) >= cacheLimit {
-		clear(b.cache)
+	if len(piece) > maxCachedPiece {
+		return ids
 	}
-	b.cache[piece] = ids
+	// The key is cloned: piece may share the memory of a much longer text.
+	cost := len(piece) + 4*cap(ids) + cacheEntryOverhead
+	b.mu.Lock()
+	if _, dup := b.cache[piece]; !dup {
+		if b.cacheBytes+cost > cacheBudget {
+			clear(b.cache)
+			b.cacheBytes = 0
+		}
+		b.cache[strings.Clone(piece)] = ids
+		b.cacheBytes += cost
+	}
 	b.mu.Unlock()
 	return ids
 }

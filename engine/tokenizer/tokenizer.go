@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/terse-dev/terse/internal/atomicfile"
 )
 
 // File names inside a model directory.
@@ -115,31 +117,9 @@ func lookupSpecial(t Tokenizer, tok string) int32 {
 	return -1
 }
 
-// writeFileAtomic writes data to path via a temporary file and a rename.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("tokenizer: writing %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("tokenizer: syncing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("tokenizer: closing %s: %w", path, err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+// writeFileAtomic writes data to path atomically and durably.
+func writeFileAtomic(path string, data []byte) error {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("tokenizer: %w", err)
 	}
 	return nil

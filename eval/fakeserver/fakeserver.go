@@ -2,7 +2,9 @@
 // it answers /v1/chat/completions and /v1/completions deterministically
 // from the request (so a test knows each sample's length and answer) and
 // can inject faults: 5xx bursts, 429 with Retry-After, hung responses,
-// connections reset mid-body, truncated JSON and missing choices.
+// connections reset mid-body, truncated JSON, missing choices, and
+// implausible answers (a lying server: negative or oversized token counts,
+// a null or unknown finish_reason, no usage block).
 package fakeserver
 
 import (
@@ -30,6 +32,13 @@ const (
 	Truncated // 200 with a JSON body cut in half
 	NoChoices // 200 with "choices": []
 	Status400 // a permanent error
+
+	// Implausible answers: 200 with a well-formed body that cannot be true.
+	LieNegativeTokens // usage.completion_tokens = -5
+	LieHugeTokens     // usage.completion_tokens = 10^9, whatever max_tokens
+	LieFinishNull     // finish_reason null
+	LieFinishEOS      // finish_reason "eos" (neither stop nor length)
+	LieNoUsage        // no usage block
 )
 
 // Request is the part of a request body the fake reads.
@@ -108,6 +117,10 @@ func DefaultAnswer(r *Request) (string, string, int) {
 }
 
 func (s *Server) handle(w http.ResponseWriter, hr *http.Request) {
+	if hr.Method != http.MethodPost { // e.g. sampler's GET /api/version probe: not a sample
+		http.NotFound(w, hr)
+		return
+	}
 	i := s.requests.Add(1) - 1
 	var req Request
 	if err := json.NewDecoder(hr.Body).Decode(&req); err != nil {
@@ -177,8 +190,19 @@ func (s *Server) handle(w http.ResponseWriter, hr *http.Request) {
 		"choices": []any{choice},
 		"usage":   map[string]int{"prompt_tokens": len(strings.Fields(req.Text())), "completion_tokens": n, "total_tokens": n},
 	}
-	if f == NoChoices {
+	switch f {
+	case NoChoices:
 		body["choices"] = []any{}
+	case LieNegativeTokens:
+		body["usage"] = map[string]int{"completion_tokens": -5}
+	case LieHugeTokens:
+		body["usage"] = map[string]int{"completion_tokens": 1_000_000_000}
+	case LieFinishNull:
+		choice["finish_reason"] = nil
+	case LieFinishEOS:
+		choice["finish_reason"] = "eos"
+	case LieNoUsage:
+		delete(body, "usage")
 	}
 	b, _ := json.Marshal(body)
 	switch f {

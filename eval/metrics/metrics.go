@@ -10,7 +10,8 @@
 // if it did not finish within B. This equals sampling with max_tokens = B:
 // a sample cut at B is the first B tokens of an unconstrained sample. A
 // forced-answer protocol (cut at B, close the thinking, ask for the
-// answer) is a different measurement and is not computed here.
+// answer) is a different measurement: eval/force makes it, and ComputeMode
+// and ComputeEarlyExit (efficiency.go) summarise it.
 //
 // Failed requests (status failed) are left out of n and counted apart.
 //
@@ -47,6 +48,13 @@ type Sample struct {
 	Stop, Correct bool
 	// Failed: the request failed; the sample is not part of n.
 	Failed bool
+	// Reasoning is usage.completion_tokens_details.reasoning_tokens (0:
+	// not reported).
+	Reasoning int32
+	// Vote is the sample's class in a majority vote (VoteOf): every
+	// correct answer is one class, a wrong answer votes for its extracted
+	// text, and "" abstains (no answer).
+	Vote string
 }
 
 // SampleOf extracts a Sample from a rollout.
@@ -54,7 +62,7 @@ func SampleOf(r *eval.Rollout) Sample {
 	return Sample{
 		Tokens: int32(r.CompletionTokens), MaxTokens: int32(r.MaxTokens),
 		Stop: r.FinishReason == eval.FinishStop, Correct: r.Correct,
-		Failed: r.Status != eval.StatusOK,
+		Failed: r.Status != eval.StatusOK, Vote: VoteOf(r), Reasoning: int32(r.ReasoningTokens),
 	}
 }
 
@@ -150,7 +158,17 @@ type Budget struct {
 	// the budget.
 	TruncationRate   float64  `json:"truncation_rate"`
 	TruncationRateCI Interval `json:"truncation_rate_ci"`
-	Length           Length   `json:"length"`
+	// Censored counts the rollouts that did not finish within the budget
+	// (TruncationRate × Rollouts): budget-limited, not wrong.
+	Censored int `json:"censored"`
+	// AccuracyPer1kTokens is MeanAtK / (Length.All.Mean / 1000).
+	AccuracyPer1kTokens float64 `json:"accuracy_per_1k_tokens"`
+	// MajK and MajAtK are the token-matched majority vote (see MajAtK):
+	// maj@MajK over as many samples at this budget as fit the mean tokens
+	// of one sample at the largest budget.
+	MajK   int     `json:"maj_k"`
+	MajAtK float64 `json:"maj_at_k"`
+	Length Length  `json:"length"`
 }
 
 // Level is the budget curve of the problems at one difficulty level.
@@ -167,6 +185,10 @@ type Benchmark struct {
 	// Rollouts counts ok rollouts; Failed counts failed requests.
 	Rollouts int `json:"rollouts"`
 	Failed   int `json:"failed"`
+	// Missing counts the benchmark's problems without any rollout (a
+	// partial file or an interrupted run), when the caller knows the
+	// benchmark's problems; they are not part of any metric.
+	Missing int `json:"missing,omitempty"`
 	// MinSamples and MaxSamples bound n over problems.
 	MinSamples int `json:"min_samples"`
 	MaxSamples int `json:"max_samples"`
@@ -174,8 +196,17 @@ type Benchmark struct {
 	// largest budget this benchmark can report.
 	MaxTokens int      `json:"max_tokens"`
 	Budgets   []Budget `json:"budgets"`
-	Levels    []Level  `json:"levels,omitempty"`
-	Notes     []string `json:"notes,omitempty"`
+	// AUC is the normalised area under the Mean@k–budget curve (see AUC).
+	AUC float64 `json:"auc"`
+	// Modes holds budget curves measured by other protocols (forced
+	// answers, early exit), filled in by eval/force.
+	Modes     []ModeCurve `json:"modes,omitempty"`
+	EarlyExit *EarlyExit  `json:"early_exit,omitempty"`
+	// Split is the thinking/answer length split (filled in by eval/force,
+	// which counts the thinking with the server's tokenizer).
+	Split  *ThinkingSplit `json:"thinking_split,omitempty"`
+	Levels []Level        `json:"levels,omitempty"`
+	Notes  []string       `json:"notes,omitempty"`
 }
 
 // Run describes the run the rollouts come from (filled in by the caller).
@@ -186,6 +217,9 @@ type Run struct {
 	Samples   int      `json:"samples,omitempty"`
 	Files     []string `json:"files,omitempty"`
 	Regraded  bool     `json:"regraded,omitempty"`
+	// ServerFaults counts, by kind, the implausible answers the server gave
+	// to this run's requests (eval.Rollout.ServerFaults; each was retried).
+	ServerFaults map[string]int `json:"server_faults,omitempty"`
 }
 
 // Results is the content of results.json.
@@ -410,6 +444,8 @@ func benchmark(name string, all []Problem, opts Options) (Benchmark, []string) {
 		k = b.MinSamples
 	}
 	b.Budgets = curve(ps, budgets, k, opts, opts.Bins)
+	b.AUC = AUC(b.Budgets)
+	b.Split = usageSplit(ps)
 	levels := map[int][]Problem{}
 	for _, p := range ps {
 		if p.Level > 0 {
@@ -482,9 +518,14 @@ func curve(ps []Problem, budgets []int, k int, opts Options, bins int) []Budget 
 			idx[i] = i
 		}
 		r.MeanAtK, r.PassAtK, r.TruncationRate = stats(pp, idx, j, k)
+		for _, p := range pp {
+			r.Censored += p.trunc[j]
+		}
+		r.AccuracyPer1kTokens = PerKiloToken(r.MeanAtK, r.Length.All.Mean)
 		out[j] = r
 	}
 	bootstrap(pp, out, k, opts)
+	tokenMatchedVote(ps, budgets, out, opts.Seed)
 	return out
 }
 

@@ -116,6 +116,7 @@ func HTML(res metrics.Results) string {
 		}
 		b.WriteString("<h3>Length by outcome (completion tokens, capped at the budget)</h3>\n")
 		table(&b, []string{"budget", "outcome", "count", "mean", "median", "p10", "p90"}, lrows)
+		writeEfficiencyHTML(&b, bm)
 		if len(bm.Levels) > 0 {
 			head := []string{"level", "problems"}
 			for _, B := range budgets {

@@ -17,6 +17,7 @@ func Markdown(res metrics.Results) string {
 		res.Mode, res.ModeNote, 100*res.Confidence, res.Bootstrap, res.Seed)
 	for _, bm := range res.Benchmarks {
 		writeBenchmarkMD(&b, bm)
+		writeEfficiencyMD(&b, bm)
 	}
 	if len(res.Warnings) > 0 {
 		fmt.Fprintf(&b, "## Warnings\n\n")

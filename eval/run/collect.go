@@ -85,6 +85,12 @@ func Collect(paths []string, sel Selection) ([]metrics.Problem, metrics.Run, err
 				run.Key, run.Sampling = r.Key, r.Sampling
 			}
 			keys[r.Key]++
+			for _, f := range r.ServerFaults {
+				if run.ServerFaults == nil {
+					run.ServerFaults = map[string]int{}
+				}
+				run.ServerFaults[in(f)]++
+			}
 			if r.Status == eval.StatusOK && sel.Regrade != nil {
 				r.Grade(sel.Regrade)
 			}

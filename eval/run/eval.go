@@ -10,6 +10,7 @@ import (
 	"github.com/terse-dev/terse/eval/report"
 	"github.com/terse-dev/terse/eval/sampler"
 	"github.com/terse-dev/terse/eval/store"
+	"github.com/terse-dev/terse/internal/dirlock"
 )
 
 // RolloutsFile is the rollout store's name inside a run directory.
@@ -38,10 +39,20 @@ type Config struct {
 // cache key, viewed at cfg.MaxTokens) and writes the reports. It returns
 // the results even when sampling stopped early, computed from what is
 // stored, together with the error.
+//
+// Eval holds an advisory lock on cfg.OutDir (internal/dirlock) while it
+// runs: a second Eval on the same directory, in this process or another,
+// returns at once with an error naming the holder (pid, host, start time,
+// command) and samples nothing.
 func Eval(ctx context.Context, cfg Config) (Summary, metrics.Results, error) {
 	if cfg.OutDir == "" {
 		return Summary{}, metrics.Results{}, fmt.Errorf("run: no output directory")
 	}
+	lock, err := dirlock.Acquire(cfg.OutDir, "")
+	if err != nil {
+		return Summary{}, metrics.Results{}, fmt.Errorf("run: %w", err)
+	}
+	defer lock.Release()
 	path := filepath.Join(cfg.OutDir, RolloutsFile)
 	if cfg.Store == nil {
 		st, err := store.Open(path, store.Options{SyncEvery: cfg.SyncEvery, Warnf: cfg.Warnf})
@@ -78,6 +89,8 @@ func Eval(ctx context.Context, cfg Config) (Summary, metrics.Results, error) {
 	res := metrics.Compute(ps, cfg.Metrics)
 	res.Run = info
 	res.Run.Samples = cfg.Samples
+	NoteMissing(&res, ps, cfg.Problems)
+	NoteServerFaults(&res)
 	if serr != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("run incomplete (%v): these results cover only the rollouts stored so far; rerun the same command to finish", serr))
 	}

@@ -67,6 +67,14 @@ type job struct {
 	p      *bench.Problem
 	sample int
 	prompt string
+	tests  *codeTests // nil for math problems
+}
+
+// codeTests is what every rollout of one code problem records of its
+// tests, computed once per problem (eval.CodeTestsRecord).
+type codeTests struct {
+	inline *bench.CodeTests
+	digest string
 }
 
 // Sample draws every (problem, sample) the store cannot answer at
@@ -101,6 +109,11 @@ func Sample(ctx context.Context, opts Options) (Summary, error) {
 		}
 		seen[[2]string{p.Benchmark, p.ID}] = true
 		prompt := opts.Sampling.Prompt(*p)
+		var tests *codeTests
+		if p.Tests != nil {
+			tests = &codeTests{}
+			tests.inline, tests.digest = eval.CodeTestsRecord(p.Tests)
+		}
 		for s := range opts.Samples {
 			sum.Total++
 			id := eval.SampleID{Key: key, Benchmark: p.Benchmark, ProblemID: p.ID, Sample: s}
@@ -108,7 +121,19 @@ func Sample(ctx context.Context, opts Options) (Summary, error) {
 				sum.Cached++
 				continue
 			}
-			jobs = append(jobs, job{p: p, sample: s, prompt: prompt})
+			jobs = append(jobs, job{p: p, sample: s, prompt: prompt, tests: tests})
+		}
+	}
+	// A server known to ignore a setting (Ollama: top_k, chat prefill) is
+	// refused before any sample, so that the recorded sampling settings are
+	// the applied ones; sampler.Client.Do refuses such answers too.
+	if c, ok := opts.Client.(interface {
+		CheckSettings(context.Context, sampler.Request) error
+	}); ok && len(jobs) > 0 {
+		s := opts.Sampling
+		req := sampler.Request{API: s.API, Model: s.Model, Prefill: s.Prefill, TopK: s.TopK, MaxTokens: opts.MaxTokens}
+		if err := c.CheckSettings(ctx, req); err != nil {
+			return Summary{}, fmt.Errorf("run: %w", err)
 		}
 	}
 	prog := newProgress(opts.Progress, len(jobs), sum.Cached)
@@ -173,6 +198,9 @@ func sampleOne(ctx context.Context, opts Options, key string, open bool, j job) 
 		Sampling: s, SampleSeed: seed, MaxTokens: opts.MaxTokens, Prompt: j.prompt,
 		Gold: j.p.Gold, Level: j.p.Level, Meta: j.p.Meta, StartedAt: time.Now().UTC(),
 	}
+	if j.tests != nil {
+		r.CodeTests, r.TestsDigest = j.tests.inline, j.tests.digest
+	}
 	resp, err := opts.Client.Do(ctx, req)
 	r.FinishedAt = time.Now().UTC()
 	if err != nil {
@@ -182,18 +210,19 @@ func sampleOne(ctx context.Context, opts Options, key string, open bool, j job) 
 		r.Status, r.Error, r.Reason = eval.StatusFailed, err.Error(), "request_failed"
 		var se *sampler.Error
 		if errors.As(err, &se) {
-			r.Attempts, r.Endpoint = se.Attempts, se.Endpoint
+			r.Attempts, r.Endpoint, r.ServerFaults = se.Attempts, se.Endpoint, se.Faults
 		}
 		return r, nil
 	}
 	r.Status = eval.StatusOK
-	r.Endpoint, r.Attempts = resp.Endpoint, resp.Attempts
+	r.Endpoint, r.Attempts, r.ServerFaults = resp.Endpoint, resp.Attempts, resp.Faults
 	r.CompletionTokens, r.PromptTokens, r.FinishReason = resp.CompletionTokens, resp.PromptTokens, resp.FinishReason
+	r.ReasoningTokens = resp.ReasoningTokens
 	reasoning, response := eval.SplitThinking(resp.Content, open && resp.ReasoningContent == "")
 	if rc := strings.TrimSpace(resp.ReasoningContent); rc != "" {
 		reasoning = strings.TrimSpace(rc + "\n" + reasoning)
 	}
 	r.Reasoning, r.Response = reasoning, response
-	r.Grade(opts.Grade)
+	r.GradeWith(opts.Grade, *j.p)
 	return r, nil
 }

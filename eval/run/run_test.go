@@ -400,7 +400,7 @@ func TestCollectSelection(t *testing.T) {
 	}
 	// At 100: sample 0 is the ok 100-token rollout (not the failed one, not the
 	// 400 one); sample 1 comes from the 400 run (50 tokens, within 100).
-	want := []metrics.Sample{{Tokens: 90, MaxTokens: 100, Stop: true, Correct: true}, {Tokens: 50, MaxTokens: 100, Stop: true}}
+	want := []metrics.Sample{{Tokens: 90, MaxTokens: 100, Stop: true, Correct: true, Vote: metrics.VoteCorrect}, {Tokens: 50, MaxTokens: 100, Stop: true}}
 	if len(ps) != 1 || !slices.Equal(ps[0].Samples, want) || info.MaxTokens != 100 {
 		t.Errorf("at 100: %+v (max %d), want %+v", ps, info.MaxTokens, want)
 	}

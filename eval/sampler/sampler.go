@@ -1,9 +1,9 @@
 // Package sampler is an OpenAI-compatible client for sampling completions
 // from vLLM, SGLang, llama.cpp, Ollama or terse's own server. It sends one
 // request per sample, spreads requests over several endpoints (least
-// in-flight first), and retries timeouts, connection errors, malformed
-// bodies, 429 (honouring Retry-After) and 5xx with exponential backoff and
-// jitter.
+// in-flight first), and retries timeouts, connection errors, malformed or
+// implausible bodies, 429 (honouring Retry-After) and 5xx with exponential
+// backoff and jitter.
 //
 // One sample per request (n = 1). With n > 1 a server reports one
 // aggregate usage.completion_tokens for all choices, so per-sample lengths
@@ -11,6 +11,14 @@
 // asks for n = 1 with its own per-sample seed, checks that exactly one
 // choice came back (some servers ignore n), and takes the length from that
 // request's usage.completion_tokens, never from re-tokenising the text.
+//
+// Plausibility. An answer is checked before it is returned: exactly one
+// choice, a usage block with 0 ≤ completion_tokens ≤ max_tokens, and a
+// finish_reason of "stop" or "length". An answer that fails (a server bug,
+// a proxy rewriting bodies, a chaotic test server) is a failed attempt,
+// retried like a 5xx; its fault kind (FaultNegativeTokens, …) is kept in
+// Response.Faults, or Error.Faults when every attempt failed, so that a run
+// can report what its server did wrong instead of storing the lie.
 //
 // Package sampler imports only the standard library.
 package sampler
@@ -96,9 +104,18 @@ type Response struct {
 	FinishReason     string
 	CompletionTokens int
 	PromptTokens     int
+	// ReasoningTokens is usage.completion_tokens_details.reasoning_tokens
+	// when the server reports it (0 otherwise): the thinking's share of
+	// CompletionTokens.
+	ReasoningTokens int
 	// Endpoint answered; Attempts counts HTTP tries, this one included.
 	Endpoint string
 	Attempts int
+	// Faults lists the fault kinds (Fault*) of the earlier attempts whose
+	// answers were implausible, in order; nil when the server behaved.
+	Faults []string
+	// Server is the server kind the answer revealed (ServerOllama), or "".
+	Server string
 }
 
 // Error is returned by Do when every attempt failed or the failure is not
@@ -107,6 +124,9 @@ type Error struct {
 	Attempts int
 	Endpoint string
 	Err      error
+	// Faults lists the fault kinds of the attempts whose answers were
+	// implausible (see Response.Faults).
+	Faults []string
 }
 
 func (e *Error) Error() string {
@@ -123,6 +143,26 @@ var (
 	// re-tokenises text to count.
 	ErrNoUsage = errors.New("sampler: response has no usage.completion_tokens")
 )
+
+// Fault kinds: what was wrong with an implausible answer. They are stable
+// snake_case names, stored in rollout files and counted in results.json.
+const (
+	FaultMalformed      = "malformed_body"                    // not the JSON of a completion
+	FaultChoices        = "wrong_number_of_choices"           // not exactly one choice for n = 1
+	FaultNoUsage        = "missing_usage"                     // no usage.completion_tokens
+	FaultNegativeTokens = "negative_completion_tokens"        // completion_tokens < 0
+	FaultTokensOverMax  = "completion_tokens_over_max_tokens" // completion_tokens > max_tokens
+	FaultFinishReason   = "invalid_finish_reason"             // finish_reason neither stop nor length
+)
+
+// FaultError is an implausible answer: Kind is one of the Fault* names.
+type FaultError struct {
+	Kind string
+	Err  error
+}
+
+func (e *FaultError) Error() string { return fmt.Sprintf("implausible answer (%s): %v", e.Kind, e.Err) }
+func (e *FaultError) Unwrap() error { return e.Err }
 
 // retryable wraps an error that another attempt may fix; after says how
 // long the server asked to wait (0: use backoff).
@@ -230,21 +270,30 @@ func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
 	}
 	var last *endpoint
 	var lastErr error
+	var faults []string
 	for attempt := 1; ; attempt++ {
 		ep := c.pick(last)
 		last = ep
-		resp, err := c.attempt(ctx, ep, path, body)
+		resp, err := c.attempt(ctx, ep, path, body, req.MaxTokens)
 		if err == nil {
-			resp.Endpoint, resp.Attempts = ep.base, attempt
+			resp.Endpoint, resp.Attempts, resp.Faults = ep.base, attempt, faults
+			if what := Unsupported(resp.Server, req); len(what) > 0 {
+				// Drawn with settings other than the recorded ones: refused.
+				return Response{}, &Error{Attempts: attempt, Endpoint: ep.base, Err: unsupportedError(resp.Server, ep.base, req, what)}
+			}
 			return resp, nil
 		}
 		if ctx.Err() != nil {
 			return Response{}, ctx.Err()
 		}
 		lastErr = err
+		var fe *FaultError
+		if errors.As(err, &fe) {
+			faults = append(faults, fe.Kind)
+		}
 		var rt *retryable
 		if !errors.As(err, &rt) || attempt >= c.opts.MaxAttempts {
-			return Response{}, &Error{Attempts: attempt, Endpoint: ep.base, Err: lastErr}
+			return Response{}, &Error{Attempts: attempt, Endpoint: ep.base, Err: lastErr, Faults: faults}
 		}
 		wait := c.backoff(attempt)
 		if rt.after > 0 {
@@ -273,7 +322,7 @@ func (c *Client) backoff(a int) time.Duration {
 }
 
 // attempt sends one HTTP request and decodes the answer.
-func (c *Client) attempt(ctx context.Context, ep *endpoint, path string, body []byte) (Response, error) {
+func (c *Client) attempt(ctx context.Context, ep *endpoint, path string, body []byte, maxTokens int) (Response, error) {
 	ep.inflight.Add(1)
 	defer ep.inflight.Add(-1)
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
@@ -308,11 +357,8 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, path string, body []
 			return Response{}, err
 		}
 	}
-	resp, err := decode(data)
+	resp, err := decode(data, maxTokens)
 	if err != nil {
-		if errors.Is(err, ErrNoUsage) {
-			return Response{}, err
-		}
 		return Response{}, &retryable{err: err}
 	}
 	return resp, nil
@@ -409,7 +455,9 @@ func encode(req Request) ([]byte, string, error) {
 }
 
 type wireResponse struct {
-	Choices []struct {
+	// SystemFingerprint "fp_ollama" names Ollama (ServerOllama).
+	SystemFingerprint string `json:"system_fingerprint"`
+	Choices           []struct {
 		Text    *string `json:"text"`
 		Message *struct {
 			Content          *string `json:"content"`
@@ -421,20 +469,40 @@ type wireResponse struct {
 	Usage *struct {
 		PromptTokens     int  `json:"prompt_tokens"`
 		CompletionTokens *int `json:"completion_tokens"`
+		// CompletionTokensDetails.ReasoningTokens: OpenAI's split of the
+		// completion (terse serve, and vLLM/SGLang where they report it).
+		CompletionTokensDetails *struct {
+			ReasoningTokens int `json:"reasoning_tokens"`
+		} `json:"completion_tokens_details"`
 	} `json:"usage"`
 }
 
-// decode parses a completions or chat completions body.
-func decode(data []byte) (Response, error) {
+// decode parses a completions or chat completions body sampled with
+// max_tokens maxTokens and checks that it is plausible (package doc); every
+// error it returns is a *FaultError.
+func decode(data []byte, maxTokens int) (Response, error) {
 	var w wireResponse
 	if err := json.Unmarshal(data, &w); err != nil {
-		return Response{}, fmt.Errorf("sampler: decode response: %w", err)
+		return Response{}, &FaultError{FaultMalformed, fmt.Errorf("sampler: decode response: %w", err)}
 	}
 	if len(w.Choices) != 1 {
-		return Response{}, fmt.Errorf("%w: got %d, want 1", ErrChoices, len(w.Choices))
+		return Response{}, &FaultError{FaultChoices, fmt.Errorf("%w: got %d, want 1", ErrChoices, len(w.Choices))}
 	}
 	if w.Usage == nil || w.Usage.CompletionTokens == nil {
-		return Response{}, ErrNoUsage
+		return Response{}, &FaultError{FaultNoUsage, ErrNoUsage}
+	}
+	switch n := *w.Usage.CompletionTokens; {
+	case n < 0:
+		return Response{}, &FaultError{FaultNegativeTokens, fmt.Errorf("usage.completion_tokens %d < 0", n)}
+	case n > maxTokens:
+		return Response{}, &FaultError{FaultTokensOverMax, fmt.Errorf("usage.completion_tokens %d > max_tokens %d", n, maxTokens)}
+	}
+	if fr := w.Choices[0].FinishReason; fr == nil || (*fr != "stop" && *fr != "length") {
+		got := "null"
+		if fr != nil {
+			got = strconv.Quote(*fr)
+		}
+		return Response{}, &FaultError{FaultFinishReason, fmt.Errorf("finish_reason %s, want \"stop\" or \"length\"", got)}
 	}
 	ch := w.Choices[0]
 	var r Response
@@ -443,20 +511,27 @@ func decode(data []byte) (Response, error) {
 		if ch.Message.Content != nil {
 			r.Content = *ch.Message.Content
 		}
-		if ch.Message.ReasoningContent != nil {
-			r.ReasoningContent = *ch.Message.ReasoningContent
-		} else if ch.Message.Reasoning != nil {
+		// "reasoning" is current vLLM's and Ollama's name, "reasoning_content"
+		// SGLang's and vLLM's before Jan 2026; a server sending both sends
+		// the same text twice.
+		if ch.Message.Reasoning != nil {
 			r.ReasoningContent = *ch.Message.Reasoning
+		} else if ch.Message.ReasoningContent != nil {
+			r.ReasoningContent = *ch.Message.ReasoningContent
 		}
 	case ch.Text != nil:
 		r.Content = *ch.Text
 	default:
-		return Response{}, fmt.Errorf("sampler: choice has neither message nor text")
+		return Response{}, &FaultError{FaultMalformed, fmt.Errorf("sampler: choice has neither message nor text")}
 	}
-	if ch.FinishReason != nil {
-		r.FinishReason = *ch.FinishReason
+	if w.SystemFingerprint == "fp_ollama" {
+		r.Server = ServerOllama
 	}
+	r.FinishReason = *ch.FinishReason
 	r.CompletionTokens = *w.Usage.CompletionTokens
 	r.PromptTokens = w.Usage.PromptTokens
+	if d := w.Usage.CompletionTokensDetails; d != nil && d.ReasoningTokens > 0 && d.ReasoningTokens <= r.CompletionTokens {
+		r.ReasoningTokens = d.ReasoningTokens
+	}
 	return r, nil
 }

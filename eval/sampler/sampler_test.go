@@ -160,7 +160,10 @@ func TestPermanentAndExhausted(t *testing.T) {
 	}
 }
 
-func TestNoUsageIsNotRetried(t *testing.T) {
+// TestNoUsage: a server that never reports usage fails every attempt with
+// ErrNoUsage (terse never re-tokenises to count); plausible_test.go shows
+// one missing usage block retried.
+func TestNoUsage(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]}`))
 	}))

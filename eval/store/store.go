@@ -11,14 +11,21 @@
 // line on a file opened O_APPEND, so a killed process leaves either the
 // whole line or, at worst (a crash of the machine, a full disk), a partial
 // last line. Open detects a last line without its newline, truncates the
-// file to the last newline and reports a warning; a complete line that is
-// not valid JSON is an error naming the file and line.
+// file to the last newline and reports a warning.
+//
+// Bad lines. A complete line that is not valid JSON or not a plausible
+// rollout (a required field missing, completion_tokens negative or above
+// max_tokens, …) is skipped with a warning naming file:line and the field,
+// and left in the file: one bad line, e.g. a lying server's answer stored
+// by an older terse, never makes the whole store unreadable. A skipped ok
+// rollout is not indexed, so its sample is redone.
 //
 // Durability (fsync policy). Data handed to write(2) survives the death of
 // the process, so a kill loses nothing. Against power loss the file is
 // fsynced at most every Options.SyncEvery (default 1 s) by the appender
 // that crosses the interval, and on Close: a power cut loses at most the
-// last second of rollouts, which a resumed run samples again.
+// last second of rollouts, which a resumed run samples again. A newly
+// created file's directory is fsynced too, so that its name survives.
 //
 // Budget-aware cache. A rollout sampled with max_tokens M answers a
 // request for budget B ≤ M (eval.Rollout.CanAnswer); one sampled at B < M
@@ -27,7 +34,8 @@
 // seed; the rendered prompt itself is compared too, so a changed problem
 // text is sampled again.
 //
-// Package store imports eval and the standard library only.
+// Package store imports eval, internal/atomicfile and the standard library
+// only.
 package store
 
 import (
@@ -44,6 +52,7 @@ import (
 	"time"
 
 	"github.com/terse-dev/terse/eval"
+	"github.com/terse-dev/terse/internal/atomicfile"
 )
 
 // maxLine caps one JSONL line (a 32k-token completion is ~150 KB of text).
@@ -73,6 +82,7 @@ type Store struct {
 	f        *os.File
 	index    map[eval.SampleID][]entry
 	lines    int
+	skipped  int
 	lastSync time.Time
 	closed   bool
 }
@@ -80,12 +90,20 @@ type Store struct {
 // Open opens (creating it and its directory if needed) the rollout file at
 // path, repairs a torn last line and indexes its rollouts.
 func Open(path string, opts Options) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// A new file: its directory entry must survive a crash too.
+		if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
 	}
 	s := &Store{path: path, f: f, index: make(map[eval.SampleID][]entry), lastSync: time.Now()}
 	switch {
@@ -98,7 +116,7 @@ func Open(path string, opts Options) (*Store, error) {
 		f.Close()
 		return nil, err
 	}
-	err = scanReader(f, path, func(line int, r *eval.Rollout) error {
+	err = scan(f, path, opts.Warnf, &s.skipped, func(line int, r *eval.Rollout) error {
 		s.lines++
 		s.add(r)
 		return nil
@@ -184,11 +202,18 @@ func (s *Store) add(r *eval.Rollout) {
 func (s *Store) Path() string { return s.path }
 
 // Lines returns how many rollouts the file held when opened plus those
-// appended since.
+// appended since; skipped bad lines are not counted.
 func (s *Store) Lines() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lines
+}
+
+// Skipped returns how many bad complete lines Open skipped.
+func (s *Store) Skipped() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.skipped
 }
 
 // Has reports whether the store holds an ok rollout for id, with the same
@@ -253,22 +278,25 @@ func (s *Store) Close() error {
 
 // Scan streams the rollouts of the file at path to fn, in file order, with
 // their 1-based line numbers. It never modifies the file: a torn last line
-// is skipped (the next Open repairs it) and reported through warnf. A
-// malformed complete line is an error naming path:line. fn may keep r.
+// is skipped (the next Open repairs it) and so is a bad complete line (see
+// the package doc), each reported through warnf. fn may keep r.
 func Scan(path string, warnf func(string, ...any), fn func(line int, r *eval.Rollout) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
-	return scan(f, path, warnf, fn)
+	var skipped int
+	return scan(f, path, warnf, &skipped, fn)
 }
 
-func scanReader(r io.Reader, path string, fn func(int, *eval.Rollout) error) error {
-	return scan(r, path, nil, fn)
-}
-
-func scan(rd io.Reader, path string, warnf func(string, ...any), fn func(int, *eval.Rollout) error) error {
+// scan reads rollouts from rd, counting bad lines in *skipped.
+func scan(rd io.Reader, path string, warnf func(string, ...any), skipped *int, fn func(int, *eval.Rollout) error) error {
+	warn := func(format string, args ...any) {
+		if warnf != nil {
+			warnf(format, args...)
+		}
+	}
 	br := bufio.NewReaderSize(rd, 1<<20)
 	line := 0
 	for {
@@ -276,20 +304,19 @@ func scan(rd io.Reader, path string, warnf func(string, ...any), fn func(int, *e
 		if len(b) > 0 {
 			line++
 			if b[len(b)-1] != '\n' {
-				if warnf != nil {
-					warnf("store: %s:%d: incomplete last line (%d bytes) ignored", path, line, len(b))
-				}
+				warn("store: %s:%d: incomplete last line (%d bytes) ignored", path, line, len(b))
 				return nil
 			}
 			if len(bytes.TrimSpace(b)) > 0 {
 				r := new(eval.Rollout)
-				if jerr := json.Unmarshal(b, r); jerr != nil {
-					return fmt.Errorf("store: %s:%d: %w", path, line, jerr)
+				bad := json.Unmarshal(b, r)
+				if bad == nil {
+					bad = validate(r)
 				}
-				if verr := validate(r); verr != nil {
-					return fmt.Errorf("store: %s:%d: %w", path, line, verr)
-				}
-				if ferr := fn(line, r); ferr != nil {
+				if bad != nil {
+					*skipped++
+					warn("store: %s:%d: bad line skipped (a sample it held is sampled again): %v", path, line, bad)
+				} else if ferr := fn(line, r); ferr != nil {
 					return ferr
 				}
 			}
@@ -335,6 +362,8 @@ func validate(r *eval.Rollout) error {
 		return fmt.Errorf("field max_tokens is %d; an ok rollout needs its budget", r.MaxTokens)
 	case r.CompletionTokens < 0:
 		return fmt.Errorf("field completion_tokens is %d < 0", r.CompletionTokens)
+	case r.Status == eval.StatusOK && r.CompletionTokens > r.MaxTokens:
+		return fmt.Errorf("field completion_tokens is %d > max_tokens %d", r.CompletionTokens, r.MaxTokens)
 	}
 	return nil
 }

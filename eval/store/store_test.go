@@ -141,20 +141,42 @@ func TestTornOnlyLine(t *testing.T) {
 	}
 }
 
+// TestBadLines: one bad line never poisons a store (issue 16 item 9: a
+// server's negative completion_tokens made every later run and terse
+// metrics refuse the file). Open, and Scan, skip it with a warning naming
+// file:line and the field; the good lines around it stay, the file is not
+// modified, and the sample is redone.
 func TestBadLines(t *testing.T) {
 	for _, tc := range []struct{ name, line, want string }{
-		{"not json", `{"benchmark": nope}`, "r.jsonl:2"},
+		{"not json", `{"benchmark": nope}`, "invalid character"},
 		{"no problem id", `{"benchmark":"b","status":"ok","max_tokens":5}`, "problem_id"},
 		{"bad status", `{"benchmark":"b","problem_id":"x","status":"done","max_tokens":5}`, "status"},
 		{"no budget", `{"benchmark":"b","problem_id":"x","status":"ok"}`, "max_tokens"},
+		{"negative tokens", `{"key":"k1","benchmark":"b","problem_id":"y","sample":0,"status":"ok","max_tokens":5,"completion_tokens":-3}`, "completion_tokens is -3"},
+		{"tokens over budget", `{"key":"k1","benchmark":"b","problem_id":"y","sample":0,"status":"ok","max_tokens":5,"completion_tokens":1000000000}`, "completion_tokens is 1000000000 > max_tokens 5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "r.jsonl")
 			good := `{"key":"k1","benchmark":"b","problem_id":"x","sample":0,"status":"ok","max_tokens":5}`
-			os.WriteFile(path, []byte(good+"\n"+tc.line+"\n"), 0o644)
-			_, err := store.Open(path, store.Options{})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Open: err = %v, want one mentioning %q", err, tc.want)
+			data := good + "\n" + tc.line + "\n" + strings.Replace(good, `"x"`, `"z"`, 1) + "\n"
+			os.WriteFile(path, []byte(data), 0o644)
+			s, warn := open(t, path)
+			if s.Lines() != 2 || s.Skipped() != 1 || len(warn) != 1 || !strings.Contains(warn[0], path+":2") || !strings.Contains(warn[0], tc.want) {
+				t.Errorf("Open: %d lines, %d skipped, warnings %q; want 2, 1 and one warning naming %s:2 and %q", s.Lines(), s.Skipped(), warn, path, tc.want)
+			}
+			if !s.Has(id("x", 0), "", 5) || !s.Has(id("z", 0), "", 5) || s.Has(id("y", 0), "", 5) {
+				t.Error("want x and z indexed, y (the bad line) missing")
+			}
+			s.Close()
+			if got, _ := os.ReadFile(path); string(got) != data {
+				t.Error("Open modified a file with a bad complete line")
+			}
+			var scanned int
+			var scanWarn []string
+			err := store.Scan(path, func(f string, a ...any) { scanWarn = append(scanWarn, fmt.Sprintf(f, a...)) },
+				func(int, *eval.Rollout) error { scanned++; return nil })
+			if err != nil || scanned != 2 || len(scanWarn) != 1 || !strings.Contains(scanWarn[0], path+":2") {
+				t.Errorf("Scan: %d rollouts, warnings %q, err %v; want 2, one naming %s:2", scanned, scanWarn, err, path)
 			}
 		})
 	}

@@ -2,7 +2,11 @@ package atomicfile
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,3 +132,50 @@ func TestMkdirAll(t *testing.T) {
 // TestOnlyCopy fails when a package outside this one renames files itself:
 // every "write a temporary file and rename it" in terse must go through
 // atomicfile, so that none forgets an fsync.
+func TestOnlyCopy(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Skip("not run from the module tree")
+	}
+	self := filepath.Join(root, "internal", "atomicfile")
+	var found []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || path == self) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return nil // another package mid-edit; not this test's business
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "os" && (sel.Sel.Name == "Rename" || sel.Sel.Name == "CreateTemp") {
+				rel, _ := filepath.Rel(root, path)
+				found = append(found, rel+": os."+sel.Sel.Name)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) > 0 {
+		t.Errorf("atomic writes outside internal/atomicfile (use atomicfile.WriteFile or Write):\n%s", strings.Join(found, "\n"))
+	}
+}

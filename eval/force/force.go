@@ -1,0 +1,452 @@
+package force
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/terse-dev/terse/eval"
+	"github.com/terse-dev/terse/eval/sampler"
+	"github.com/terse-dev/terse/eval/store"
+)
+
+// Modes.
+const (
+	// ModeForced cuts the thinking at each budget and forces the answer.
+	ModeForced = "forced"
+	// ModePrefix probes along the thinking for the early-exit upper bound.
+	ModePrefix = "prefix"
+)
+
+// DefaultClosing ends the thinking before a forced answer (the wording
+// NVIDIA NIM and several budget-forcing recipes use), closing the think
+// block so the model writes its answer next.
+const DefaultClosing = "\n\nConsidering the limited time by the user, I have to give the solution based on the thinking directly now.\n</think>\n\n"
+
+// DefaultMarkers are the reflection markers prefix mode probes before: the
+// words with which reasoning models change course (DEER's trial-answer
+// points, evalscope's thought switches).
+var DefaultMarkers = []string{"Wait", "Alternatively", "But wait", "Hmm", "Let me double-check", "Let me verify"}
+
+// Sampler draws one completion; *sampler.Client implements it.
+type Sampler interface {
+	Do(ctx context.Context, req sampler.Request) (sampler.Response, error)
+}
+
+var _ Sampler = (*sampler.Client)(nil)
+
+// Options configures Run. Zero values take the defaults in brackets.
+type Options struct {
+	// Mode is ModeForced or ModePrefix.
+	Mode string
+	// Budgets are the thinking budgets of the curves (tokens).
+	Budgets []int
+	// Every places a prefix-mode probe every Every thinking tokens [0: off].
+	Every int
+	// Markers place a prefix-mode probe before each marker that starts a
+	// sentence or a line [DefaultMarkers when Every is 0; none otherwise
+	// unless given].
+	Markers []string
+	// MaxProbes caps prefix-mode probes per rollout, budget probes
+	// excepted; the probes kept are spread evenly [64].
+	MaxProbes int
+	// Closing is appended after the cut thinking [DefaultClosing].
+	Closing string
+	// AnswerTokens is max_tokens of each forced answer [512].
+	AnswerTokens int
+	// Concurrency bounds requests in flight [16].
+	Concurrency int
+	Client      Sampler
+	Tokenizer   Tokenizer
+	Grade       eval.Grader
+	// GradeCut grades a forced answer cut at AnswerTokens (finish_reason
+	// length), e.g. grade.Options.CutByLength, so unfinished work has no
+	// answer; nil uses Grade.
+	GradeCut eval.Grader
+	Store    *Store
+	// Progress receives a progress line every few seconds when not nil.
+	Progress io.Writer
+}
+
+func (o Options) withDefaults() Options {
+	if o.Closing == "" {
+		o.Closing = DefaultClosing
+	}
+	if o.AnswerTokens <= 0 {
+		o.AnswerTokens = 512
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	if o.MaxProbes <= 0 {
+		o.MaxProbes = 64
+	}
+	if o.Mode == ModePrefix && o.Every <= 0 && o.Markers == nil {
+		o.Markers = DefaultMarkers
+	}
+	return o
+}
+
+// cut is one probe position along a rollout's thinking.
+type cut struct {
+	at     int
+	text   string
+	marker string
+}
+
+// Plan is one rollout with its thinking measured and its probes placed.
+type Plan struct {
+	Rollout *eval.Rollout
+	// Thinking is T, the reasoning's length in the server's tokens.
+	Thinking int
+	// Closed: the thinking ended on its own (finish_reason stop).
+	Closed bool
+	cuts   []cut
+	// Probes holds the forced answers by position, filled by Run.
+	Probes map[int]*Probe
+}
+
+// Summary counts what Run did.
+type Summary struct {
+	Rollouts, Probes, Cached, Requested, Failed int
+	AnswerTokens, PromptTokens                  int64
+	Elapsed                                     time.Duration
+}
+
+// Run measures and plans every rollout, then requests every forced answer
+// the store lacks, grades it and appends it. It returns the plans with
+// their probes for Compute. Failed requests are stored with status failed
+// and count as wrong answers; rerunning retries them.
+func Run(ctx context.Context, rollouts []eval.Rollout, opts Options) ([]*Plan, Summary, error) {
+	start := time.Now()
+	opts = opts.withDefaults()
+	switch {
+	case opts.Mode != ModeForced && opts.Mode != ModePrefix:
+		return nil, Summary{}, fmt.Errorf("force: mode %q is neither %q nor %q", opts.Mode, ModeForced, ModePrefix)
+	case opts.Client == nil || opts.Tokenizer == nil || opts.Grade == nil || opts.Store == nil:
+		return nil, Summary{}, fmt.Errorf("force: client, tokenizer, grader and store are all required")
+	case len(opts.Budgets) == 0:
+		return nil, Summary{}, fmt.Errorf("force: no budgets")
+	case !strings.Contains(opts.Closing, "</think>"):
+		return nil, Summary{}, fmt.Errorf("force: closing message %q does not close the thinking (no </think>)", opts.Closing)
+	}
+	plans := make([]*Plan, len(rollouts))
+	for i := range rollouts {
+		plans[i] = &Plan{Rollout: &rollouts[i], Probes: map[int]*Probe{}}
+	}
+	sum := Summary{Rollouts: len(plans)}
+	// 1. Measure the thinking and place the probes (tokenizer calls).
+	if err := parallel(ctx, opts.Concurrency, len(plans), func(i int) error {
+		return place(ctx, plans[i], opts)
+	}); err != nil {
+		return nil, sum, err
+	}
+	// 2. Request every probe the store lacks.
+	type job struct {
+		p *Plan
+		c cut
+	}
+	var jobs []job
+	for _, p := range plans {
+		for _, c := range p.cuts {
+			sum.Probes++
+			q := p.probe(c, opts)
+			if old, ok := opts.Store.Get(q); ok {
+				p.Probes[c.at] = old
+				sum.Cached++
+				continue
+			}
+			jobs = append(jobs, job{p, c})
+		}
+	}
+	prog := newProgress(opts.Progress, len(jobs))
+	defer prog.stop()
+	var mu sync.Mutex
+	err := parallel(ctx, opts.Concurrency, len(jobs), func(i int) error {
+		j := jobs[i]
+		q := j.p.probe(j.c, opts)
+		answer(ctx, j.p, j.c, q, opts)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := opts.Store.Append(q); err != nil {
+			return err
+		}
+		mu.Lock()
+		j.p.Probes[j.c.at] = q
+		sum.Requested++
+		if q.Status != eval.StatusOK {
+			sum.Failed++
+		}
+		sum.AnswerTokens += int64(q.AnswerTokens)
+		sum.PromptTokens += int64(q.PromptTokens)
+		mu.Unlock()
+		prog.add(q.AnswerTokens)
+		return nil
+	})
+	sum.Elapsed = time.Since(start)
+	if err != nil {
+		return plans, sum, fmt.Errorf("force: stopped after %d of %d forced answers (rerun the same command to resume): %w", sum.Requested, len(jobs), err)
+	}
+	return plans, sum, nil
+}
+
+// probe returns the identity (and request fields) of the probe at c.
+func (p *Plan) probe(c cut, opts Options) *Probe {
+	r := p.Rollout
+	return &Probe{
+		Key: r.Key, Benchmark: r.Benchmark, ProblemID: r.ProblemID, Sample: r.Sample,
+		At: c.at, Thinking: p.Thinking, Marker: c.marker, Closing: opts.Closing, AnswerMaxTokens: opts.AnswerTokens,
+	}
+}
+
+// Opening is what precedes the thinking in the assistant turn: the
+// rollout's prefill, plus "<think>\n" unless the prefill already opens the
+// thinking (the model or the chat template opened it when the rollout was
+// sampled; a continued assistant message gets no generation prompt).
+func Opening(s eval.Sampling) string {
+	if s.ThinkingOpen() {
+		return s.Prefill
+	}
+	return s.Prefill + "<think>\n"
+}
+
+// answer requests and grades the forced answer of q, filling it.
+func answer(ctx context.Context, p *Plan, c cut, q *Probe, opts Options) {
+	r := p.Rollout
+	req := sampler.Request{
+		API: r.API, Model: r.Model, System: r.SystemPrompt, Prompt: r.Prompt,
+		Prefill:   Opening(r.Sampling) + c.text + opts.Closing,
+		MaxTokens: opts.AnswerTokens, Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: r.SampleSeed,
+	}
+	resp, err := opts.Client.Do(ctx, req)
+	q.FinishedAt = time.Now().UTC()
+	if err != nil {
+		q.Status, q.Error, q.Reason = eval.StatusFailed, err.Error(), "request_failed"
+		return
+	}
+	text := resp.ReasoningContent + resp.Content
+	if i := strings.LastIndex(text, "</think>"); i >= 0 {
+		text = text[i+len("</think>"):]
+	}
+	q.Status = eval.StatusOK
+	q.Answer = strings.TrimSpace(text)
+	q.AnswerTokens, q.PromptTokens, q.FinishReason = resp.CompletionTokens, resp.PromptTokens, resp.FinishReason
+	g := opts.Grade
+	if q.FinishReason == eval.FinishLength && opts.GradeCut != nil {
+		g = opts.GradeCut
+	}
+	v := g(q.Answer, r.Problem())
+	q.Correct, q.Reason, q.Extracted = v.Correct, v.Reason, v.Extracted
+}
+
+// place tokenizes p's thinking and chooses its probe positions.
+func place(ctx context.Context, p *Plan, opts Options) error {
+	r := p.Rollout
+	p.Closed = r.FinishReason == eval.FinishStop
+	if r.Reasoning == "" {
+		return nil // no thinking: nothing to cut; its own answer stands
+	}
+	ids, err := opts.Tokenizer.Tokenize(ctx, r.Model, r.Reasoning)
+	if err != nil {
+		return fmt.Errorf("force: tokenize the thinking of %s: %w", r.ID(), err)
+	}
+	p.Thinking = len(ids)
+	T := p.Thinking
+	seen := map[int]bool{}
+	add := func(at int, marker string) error {
+		if at <= 0 || at > T || seen[at] {
+			return nil
+		}
+		seen[at] = true
+		text := r.Reasoning
+		if at < T {
+			if text, err = opts.Tokenizer.Detokenize(ctx, r.Model, ids[:at]); err != nil {
+				return fmt.Errorf("force: detokenize %s: %w", r.ID(), err)
+			}
+		}
+		p.cuts = append(p.cuts, cut{at: at, text: text, marker: marker})
+		return nil
+	}
+	// Budget cuts: forced mode and the forced curve of prefix mode.
+	for _, B := range opts.Budgets {
+		if !p.Closed || T > B {
+			if err := add(min(B, T), ""); err != nil {
+				return err
+			}
+		}
+	}
+	if opts.Mode != ModePrefix {
+		return nil
+	}
+	var extra []cut
+	if opts.Every > 0 {
+		for at := opts.Every; at < T; at += opts.Every {
+			extra = append(extra, cut{at: at})
+		}
+	}
+	for _, off := range MarkerOffsets(r.Reasoning, opts.Markers) {
+		prefix := r.Reasoning[:off]
+		n, err := opts.Tokenizer.Tokenize(ctx, r.Model, prefix)
+		if err != nil {
+			return fmt.Errorf("force: tokenize %s: %w", r.ID(), err)
+		}
+		extra = append(extra, cut{at: len(n), text: prefix, marker: markerAt(r.Reasoning[off:], opts.Markers)})
+	}
+	slices.SortStableFunc(extra, func(a, b cut) int { return cmp.Compare(a.at, b.at) })
+	extra = slices.CompactFunc(extra, func(a, b cut) bool { return a.at == b.at })
+	if len(extra) > opts.MaxProbes { // spread the kept probes evenly
+		kept := make([]cut, opts.MaxProbes)
+		for i := range kept {
+			kept[i] = extra[i*len(extra)/opts.MaxProbes]
+		}
+		extra = kept
+	}
+	for _, c := range extra {
+		if c.text == "" {
+			if err := add(c.at, c.marker); err != nil {
+				return err
+			}
+			continue
+		}
+		if c.at > 0 && c.at < T && !seen[c.at] {
+			seen[c.at] = true
+			p.cuts = append(p.cuts, c)
+		}
+	}
+	if !p.Closed { // the end of unfinished thinking: forced at T
+		return add(T, "")
+	}
+	return nil
+}
+
+// MarkerOffsets returns the byte offsets in text where one of markers
+// starts a sentence or a line (after the start of a line, or after ".",
+// "!", "?" or ")" and white space) and is followed by a non-letter.
+func MarkerOffsets(text string, markers []string) []int {
+	var offs []int
+	for _, m := range markers {
+		if m == "" {
+			continue
+		}
+		for i := 0; ; {
+			j := strings.Index(text[i:], m)
+			if j < 0 {
+				break
+			}
+			off := i + j
+			i = off + len(m)
+			if off == 0 || !sentenceStart(text[:off]) {
+				continue
+			}
+			if r, _ := utf8.DecodeRuneInString(text[off+len(m):]); r != utf8.RuneError && unicode.IsLetter(r) {
+				continue
+			}
+			offs = append(offs, off)
+		}
+	}
+	slices.Sort(offs)
+	return slices.Compact(offs)
+}
+
+// sentenceStart reports whether the text before a marker ends a line or a
+// sentence.
+func sentenceStart(before string) bool {
+	t := strings.TrimRight(before, " \t")
+	if len(t) == len(before) && !strings.HasSuffix(before, "\n") {
+		return false // the marker is glued to the previous word
+	}
+	if t == "" || strings.HasSuffix(t, "\n") {
+		return true
+	}
+	switch t[len(t)-1] {
+	case '.', '!', '?', ')':
+		return true
+	}
+	return false
+}
+
+func markerAt(s string, markers []string) string {
+	best := ""
+	for _, m := range markers {
+		if strings.HasPrefix(s, m) && len(m) > len(best) {
+			best = m
+		}
+	}
+	return best
+}
+
+// parallel runs fn(0..n−1) on at most workers goroutines, stopping at the
+// first error.
+func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, max(n, 1)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// LoadRollouts reads rollout files and returns, per sample, the ok rollout
+// with the largest max_tokens whose key starts with keyPrefix (all must
+// share one key), sorted by benchmark, problem and sample. benchmarks,
+// when not empty, keeps only those; samples > 0 keeps sample indices below.
+func LoadRollouts(paths []string, keyPrefix string, benchmarks []string, samples int, warnf func(string, ...any)) ([]eval.Rollout, error) {
+	picked := map[eval.SampleID]eval.Rollout{}
+	keys := map[string]bool{}
+	for _, path := range paths {
+		err := store.Scan(path, warnf, func(_ int, r *eval.Rollout) error {
+			if r.Status != eval.StatusOK || !strings.HasPrefix(r.Key, keyPrefix) ||
+				(len(benchmarks) > 0 && !slices.Contains(benchmarks, r.Benchmark)) || (samples > 0 && r.Sample >= samples) {
+				return nil
+			}
+			keys[r.Key] = true
+			id := r.ID()
+			if old, ok := picked[id]; !ok || r.MaxTokens > old.MaxTokens {
+				picked[id] = *r
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("force: %w", err)
+		}
+	}
+	if len(keys) > 1 {
+		return nil, fmt.Errorf("force: rollouts from %d runs (keys %s); choose one with --key", len(keys), strings.Join(slices.Sorted(maps.Keys(keys)), ", "))
+	}
+	if len(picked) == 0 {
+		return nil, fmt.Errorf("force: no ok rollouts in %s", strings.Join(paths, ", "))
+	}
+	out := slices.Collect(maps.Values(picked))
+	slices.SortFunc(out, func(a, b eval.Rollout) int {
+		return cmp.Or(cmp.Compare(a.Benchmark, b.Benchmark), cmp.Compare(a.ProblemID, b.ProblemID), cmp.Compare(a.Sample, b.Sample))
+	})
+	return out, nil
+}
