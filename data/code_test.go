@@ -157,17 +157,17 @@ func TestExportCodeLabel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var line struct {
-		Label string `json:"label"`
+		Label []string `json:"label"`
 	}
-	if err := json.Unmarshal([]byte(buf.String()), &line); err != nil {
+	if err := json.Unmarshal([]byte(buf.String()), &line); err != nil || len(line.Label) != 1 {
 		t.Fatalf("%v: %.200s", err, buf.String())
 	}
-	got, ok := codegrade.ParseLabel(line.Label)
+	got, ok := codegrade.ParseLabel(line.Label[0])
 	if !ok || got.Digest() != ps[1].Tests.Digest() {
 		t.Errorf("label does not round-trip: ok=%v %+v", ok, got)
 	}
 	rows := VerlRows([]Record{rec}, ExportOptions{Format: FormatVerl})
-	if rows[0].RewardModel.GroundTruth != line.Label {
+	if rows[0].RewardModel.GroundTruth != line.Label[0] {
 		t.Errorf("verl ground truth differs from the OpenRLHF label")
 	}
 }

@@ -189,7 +189,7 @@ func (o ExportOptions) messages(r *Record) []Message {
 	return append(ms, Message{Role: "user", Content: o.promptText(r)})
 }
 
-// label is the label of OpenRLHF/TRL: the gold answer, or the list of
+// label is the solution of TRL: the gold answer, or the list of
 // alternatives when there are several; for a code problem, its tests as a
 // JSON string (codegrade.ParseLabel reads it back in the reward service).
 func label(p *bench.Problem) any {
@@ -299,17 +299,25 @@ func exportJSONL(w io.Writer, recs []Record, o ExportOptions) error {
 			if o.Messages {
 				prompt = o.messages(r)
 			}
-			var lab any = label(&r.Problem)
-			if tl := o.targetLen(r); tl > 0 || o.Eval {
-				// gold always a list, so that every row of the file has one
-				// Arrow type (datasets.load_dataset("json") refuses a column
-				// mixing strings and lists).
-				g := gold(&r.Problem)
-				if r.Problem.Tests != nil {
-					g = []string{groundTruth(&r.Problem)}
-				}
+			// The label has one JSON type in every row of every file, so
+			// that HF datasets can load and concatenate the files
+			// (OpenRLHF's blending_datasets uses load_dataset("json"),
+			// whose pyarrow reader (packaged_modules/json/json.py at
+			// 573a7712) refuses a column that is a string in one row and a
+			// list in another): always a list of accepted answers (a code
+			// problem's tests as one JSON string), or, with per-prompt L_T
+			// or --eval, always an object holding that list. OpenRLHF
+			// passes data[label_key] as it is to the remote reward service
+			// (openrlhf/datasets/prompts_dataset.py, preprocess_data, read
+			// at 04655bc3), and terse's reward service reads all three.
+			g := gold(&r.Problem)
+			if r.Problem.Tests != nil {
+				g = []string{groundTruth(&r.Problem)}
+			}
+			var lab any = g
+			if o.TargetQuantile > 0 || o.Eval {
 				obj := map[string]any{"gold": g}
-				if tl > 0 {
+				if tl := o.targetLen(r); tl > 0 {
 					obj["target_len"] = tl
 				}
 				if o.Eval {

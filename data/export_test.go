@@ -188,15 +188,18 @@ func TestExportJSONL(t *testing.T) {
 		}
 		return out
 	}
+	// Labels are lists in every row, one gold or several: a column that
+	// is a string in one row and a list in another is refused by HF
+	// datasets' JSON loader (see exportJSONL).
 	o := lines(ExportOptions{Format: FormatOpenRLHF})
-	if o[0]["prompt"] != "What is a?\nPlease reason step by step." || o[0]["label"] != "a" {
+	if o[0]["prompt"] != "What is a?\nPlease reason step by step." || !reflect.DeepEqual(o[0]["label"], []any{"a"}) {
 		t.Errorf("openrlhf default keys: %v", o[0])
 	}
 	if !reflect.DeepEqual(o[1]["label"], []any{"1/2", "0.5"}) {
 		t.Errorf("openrlhf label with alternatives: %v", o[1]["label"])
 	}
 	o = lines(ExportOptions{Format: FormatOpenRLHF, PromptKey: "input", LabelKey: "answer", Messages: true, Template: "Q: {question}"})
-	if o[0]["answer"] != "a" || !reflect.DeepEqual(o[0]["input"], []any{map[string]any{"role": "user", "content": "Q: What is a?"}}) {
+	if !reflect.DeepEqual(o[0]["answer"], []any{"a"}) || !reflect.DeepEqual(o[0]["input"], []any{map[string]any{"role": "user", "content": "Q: What is a?"}}) {
 		t.Errorf("openrlhf custom keys + messages: %v", o[0])
 	}
 	o = lines(ExportOptions{Format: FormatTRL})
@@ -308,5 +311,52 @@ func TestExportVerlReadByHyparquet(t *testing.T) {
 	}
 	if rows := got.([]any); len(rows) != 2 || len(rows[0].(map[string]any)["prompt"].([]any)) != 2 {
 		t.Fatalf("want 2 rows with system + user messages, got %s", out)
+	}
+}
+
+// TestOpenRLHFLabelOneType: every row of an OpenRLHF file has a label of
+// the same JSON kind, whether a problem has one gold answer or several
+// and whether its per-prompt L_T could be computed. Before, a single-gold
+// label was a string and a multi-gold one a list (and, with a quantile, a
+// row without L_T a bare string beside label objects), which HF datasets'
+// JSON loader refuses ("Failed to convert pandas DataFrame to Arrow
+// Table"; src/datasets/packaged_modules/json/json.py at 573a7712), the
+// loader OpenRLHF reads prompt files with.
+func TestOpenRLHFLabelOneType(t *testing.T) {
+	recs := exportRecs()
+	noLimit := rec("c", "s", 0, 8) // unsolved and no rollout limit: no L_T
+	noLimit.RolloutLimit = 0
+	recs = append(recs, noLimit)
+	kind := func(v any) string {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				if _, ok := e.(string); !ok {
+					return "list of mixed"
+				}
+			}
+			return "list of strings"
+		case map[string]any:
+			return "object with gold " + fmt.Sprintf("%T", x["gold"])
+		default:
+			return fmt.Sprintf("%T", v)
+		}
+	}
+	for _, o := range []ExportOptions{{Format: FormatOpenRLHF}, {Format: FormatOpenRLHF, TargetQuantile: 0.5}, {Format: FormatOpenRLHF, Eval: true}} {
+		var buf bytes.Buffer
+		if err := Export(&buf, recs, o); err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var row map[string]any
+			if err := json.Unmarshal([]byte(l), &row); err != nil {
+				t.Fatal(err)
+			}
+			kinds[kind(row["label"])]++
+		}
+		if len(kinds) != 1 {
+			t.Errorf("quantile %v eval %v: label kinds %v, want one kind in every row", o.TargetQuantile, o.Eval, kinds)
+		}
 	}
 }

@@ -56,6 +56,9 @@ type oaiCompletionRequest struct {
 	Logprobs *int            `json:"logprobs"`
 	Echo     bool            `json:"echo"`
 	Suffix   *string         `json:"suffix"`
+	// AddSpecialTokens (vLLM extension, default true): a text prompt gets
+	// the tokenizer's BOS when its tokenizer_config sets add_bos_token.
+	AddSpecialTokens *bool `json:"add_special_tokens"`
 }
 
 type oaiChatRequest struct {
@@ -104,8 +107,15 @@ type oaiParams struct {
 	stopIDs     []int32 // stop tokens in force (defaults unless ignore_eos, plus stop_token_ids)
 }
 
-// oaiMaxStops bounds the stop strings of one request.
-const oaiMaxStops = 16
+// oaiMaxStops bounds the stop strings of one request, and MaxStopBytes
+// their total length: every generated token's text is checked against
+// each of them, so a request with huge stop strings would slow every
+// sequence of the batch (vLLM sets no cap; real requests send a few short
+// strings).
+const (
+	oaiMaxStops  = 16
+	MaxStopBytes = 4096
+)
 
 // params validates the shared fields. maxN is the server's cap on n.
 func (f *oaiSamplingFields) params(o *Options) (oaiParams, *oaiError) {
@@ -223,29 +233,43 @@ func oaiParseStop(raw json.RawMessage) ([]string, *oaiError) {
 	if len(list) > oaiMaxStops {
 		return nil, oaiBad("stop", "at most %d stop strings, got %d", oaiMaxStops, len(list))
 	}
+	total := 0
 	for i, s := range list {
 		if s == "" {
 			return nil, oaiBad("stop", "stop[%d] is empty", i)
 		}
+		total += len(s)
+	}
+	if total > MaxStopBytes {
+		return nil, oaiBad("stop", "stop strings total %d bytes, at most %d are accepted", total, MaxStopBytes)
 	}
 	return list, nil
 }
 
 // oaiParsePrompts reads the completions "prompt": a string, a list of
-// strings, a list of token ids or a list of such lists.
-func oaiParsePrompts(raw json.RawMessage, tok tokenizer.Tokenizer) ([][]int32, *oaiError) {
+// strings, a list of token ids or a list of such lists. Text prompts are
+// encoded as vLLM does (vllm/entrypoints/openai/completion/protocol.py,
+// commit d5dba2d7: add_special_tokens defaults to true): with special
+// tokens, so BOS first when the tokenizer_config sets add_bos_token
+// (DeepSeek-R1-Distill); token-id prompts are taken as they are.
+func oaiParsePrompts(raw json.RawMessage, tok tokenizer.Tokenizer, addSpecial bool) ([][]int32, *oaiError) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, oaiBad("prompt", "prompt is required")
 	}
+	encode := tok.Encode
+	if addSpecial {
+		sp := tok.Special()
+		encode = func(s string) []int32 { return sp.WithBOS(tok.Encode(s)) }
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
-		return [][]int32{tok.Encode(s)}, nil
+		return [][]int32{encode(s)}, nil
 	}
 	var ss []string
 	if err := json.Unmarshal(raw, &ss); err == nil && len(ss) > 0 {
 		out := make([][]int32, len(ss))
 		for i, x := range ss {
-			out[i] = tok.Encode(x)
+			out[i] = encode(x)
 		}
 		return out, nil
 	}

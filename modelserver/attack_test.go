@@ -122,6 +122,31 @@ func TestAttackStopTokenIDs(t *testing.T) {
 	}
 }
 
+// TestAttackStopStrings: stop strings are checked against every generated
+// token, so their count and total size are capped; a request over either
+// cap is a 400 naming "stop", and ordinary stops still work.
+func TestAttackStopStrings(t *testing.T) {
+	_, ts := oaiTestServer(t, nil)
+	many := make([]string, 17)
+	for i := range many {
+		many[i] = fmt.Sprintf("%q", fmt.Sprint("s", i))
+	}
+	for name, body := range map[string]string{
+		"17 strings":      `{"prompt":"1","max_tokens":4,"stop":[` + strings.Join(many, ",") + `]}`,
+		"one 1 MB string": `{"prompt":"1","max_tokens":4,"stop":"` + strings.Repeat("x", 1<<20) + `"}`,
+		"2 x 3000 bytes":  `{"prompt":"1","max_tokens":4,"stop":["` + strings.Repeat("x", 3000) + `","` + strings.Repeat("y", 3000) + `"]}`,
+	} {
+		var e oaiTestError
+		if code := oaiPost(t, ts.URL+"/v1/completions", body, &e); code != 400 || e.Error.Param == nil || *e.Error.Param != "stop" {
+			t.Errorf("%s: HTTP %d %+v, want 400 naming stop", name, code, e.Error)
+		}
+	}
+	var ok map[string]any
+	if code := oaiPost(t, ts.URL+"/v1/completions", `{"prompt":"1","max_tokens":4,"stop":["</answer>","\n\n"]}`, &ok); code != 200 {
+		t.Errorf("2 short stops: HTTP %d %v", code, ok)
+	}
+}
+
 // TestErrorsNameFields (item 8): a body of the wrong JSON type was
 // reported with Go's type names (serve.oaiCompletionRequest); errors name
 // what the user sent and the JSON kind wanted.

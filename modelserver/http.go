@@ -337,7 +337,7 @@ func (s *Server) handleCompletions(ctx context.Context, w http.ResponseWriter, b
 	if e != nil {
 		return nil, e
 	}
-	prompts, e := oaiParsePrompts(req.Prompt, s.opts.Tokenizer)
+	prompts, e := oaiParsePrompts(req.Prompt, s.opts.Tokenizer, req.AddSpecialTokens == nil || *req.AddSpecialTokens)
 	if e != nil {
 		return nil, e
 	}

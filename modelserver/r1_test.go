@@ -159,3 +159,82 @@ func TestR1ServeChat(t *testing.T) {
 		t.Errorf("message %v; want reasoning %q, content %q", msg, wantR, wantC)
 	}
 }
+
+// r1AddBOSTokenizer is r1Tokenizer with tokenizer_config.json's
+// "add_bos_token": true, as DeepSeek-R1-Distill-Qwen ships it.
+type r1AddBOSTokenizer struct{ r1Tokenizer }
+
+func (t r1AddBOSTokenizer) Special() tokenizer.Special {
+	sp := t.r1Tokenizer.Special()
+	sp.AddBOS = true
+	return sp
+}
+
+// TestR1CompletionsAddBOS: R1-Distill sets add_bos_token, so vLLM's
+// /v1/completions (add_special_tokens defaults to true,
+// vllm/entrypoints/openai/completion/protocol.py at d5dba2d7) and /tokenize
+// (TokenizeCompletionRequest, same default) start a text prompt with BOS.
+// terse used to send the bare text: the model saw a prompt it was never
+// trained on. Token-id prompts, add_special_tokens false and tokenizers
+// without add_bos_token are left as they are.
+func TestR1CompletionsAddBOS(t *testing.T) {
+	base := newR1Tokenizer(t)
+	tok := r1AddBOSTokenizer{base}
+	m := oaiTestModel(t, tok, func(c *model.Config) {
+		c.ModelType, c.Architectures, c.HeadDim = model.ModelQwen2, []string{"Qwen2ForCausalLM"}, 0
+	})
+	_, ts := oaiTestServer(t, func(o *Options) { o.Model, o.Tokenizer = m, tok })
+	_, plain := oaiTestServer(t, func(o *Options) { o.Model, o.Tokenizer = m, base })
+	bos, _ := tok.TokenID(r1BOS)
+	text := "1+2?"
+	ids := base.Encode(text)
+	withBOS := append([]int32{bos}, ids...)
+	promptIDs := func(url string, body map[string]any) ([]int32, int) {
+		t.Helper()
+		body["model"], body["max_tokens"], body["return_token_ids"] = "tiny", 2, true
+		var resp struct {
+			Choices []struct {
+				PromptTokenIDs []int32 `json:"prompt_token_ids"`
+			} `json:"choices"`
+			Usage struct {
+				PromptTokens int `json:"prompt_tokens"`
+			} `json:"usage"`
+		}
+		if code := oaiPost(t, url+"/v1/completions", body, &resp); code != 200 || len(resp.Choices) != 1 {
+			t.Fatalf("%v: HTTP %d %+v", body, code, resp)
+		}
+		return resp.Choices[0].PromptTokenIDs, resp.Usage.PromptTokens
+	}
+	for _, c := range []struct {
+		name string
+		url  string
+		body map[string]any
+		want []int32
+	}{
+		{"text prompt", ts.URL, map[string]any{"prompt": text}, withBOS},
+		{"list of text prompts", ts.URL, map[string]any{"prompt": []string{text}}, withBOS},
+		{"add_special_tokens false", ts.URL, map[string]any{"prompt": text, "add_special_tokens": false}, ids},
+		{"token ids as sent", ts.URL, map[string]any{"prompt": ids}, ids},
+		{"no add_bos_token", plain.URL, map[string]any{"prompt": text}, ids},
+	} {
+		got, n := promptIDs(c.url, c.body)
+		if !slices.Equal(got, c.want) || n != len(c.want) {
+			t.Errorf("%s: prompt_token_ids %v (usage %d), want %v", c.name, got, n, c.want)
+		}
+	}
+	for _, c := range []struct {
+		add  any
+		want []int32
+	}{{nil, withBOS}, {true, withBOS}, {false, ids}} {
+		body := map[string]any{"model": "tiny", "prompt": text}
+		if c.add != nil {
+			body["add_special_tokens"] = c.add
+		}
+		var resp struct {
+			Tokens []int32 `json:"tokens"`
+		}
+		if code := oaiPost(t, ts.URL+"/tokenize", body, &resp); code != 200 || !slices.Equal(resp.Tokens, c.want) {
+			t.Errorf("/tokenize add_special_tokens=%v: HTTP %d %v, want %v", c.add, code, resp.Tokens, c.want)
+		}
+	}
+}

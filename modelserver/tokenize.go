@@ -13,8 +13,10 @@ import (
 //	POST /tokenize   {"model", "prompt", "add_special_tokens"} → {"count", "max_model_len", "tokens"}
 //	POST /detokenize {"model", "tokens"} → {"prompt"}
 //
-// terse's tokenizers add no BOS, so add_special_tokens changes nothing.
-// eval/force cuts stored thinking at exact token counts through them.
+// add_special_tokens (default true, as vLLM's TokenizeCompletionRequest)
+// prepends BOS when the tokenizer_config sets add_bos_token
+// (DeepSeek-R1-Distill), as /v1/completions does; eval/force sends false
+// and cuts stored thinking at exact token counts through them.
 
 type oaiTokenizeRequest struct {
 	Model            string          `json:"model"`
@@ -49,6 +51,9 @@ func (s *Server) handleTokenize(ctx context.Context, w http.ResponseWriter, body
 		return nil, oaiBad("prompt", "prompt is required")
 	}
 	ids := s.opts.Tokenizer.Encode(*req.Prompt)
+	if req.AddSpecialTokens == nil || *req.AddSpecialTokens {
+		ids = s.opts.Tokenizer.Special().WithBOS(ids)
+	}
 	if ids == nil {
 		ids = []int32{}
 	}

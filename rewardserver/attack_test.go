@@ -2,7 +2,9 @@ package rewardserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -258,6 +260,58 @@ func TestErrorsNameNoGoTypes(t *testing.T) {
 		msg := fmt.Sprint(out["error"])
 		if code != http.StatusBadRequest || !strings.Contains(msg, c.want) || strings.Contains(msg, "rewardserver.") || strings.Contains(msg, "rs") && strings.Contains(msg, "Request") {
 			t.Errorf("%s %s: HTTP %d %q, want 400 with %q", c.path, c.body, code, msg, c.want)
+		}
+	}
+}
+
+// TestAttackHeldRetryCharged: a rollout whose request timed out is kept
+// for the client's retry (dedup.go). It used to leave the group-assembly
+// budget when its request ended, so timed-out requests could park
+// rollouts without limit; now it stays charged until its group is scored
+// (or it is adopted, or expires), and a request that does not fit beside
+// it is refused.
+func TestAttackHeldRetryCharged(t *testing.T) {
+	opts := rsTestOptions("kimi:alpha=0.4")
+	opts.GroupSize = 2
+	opts.GroupWait = time.Minute
+	opts.RequestTimeout = 200 * time.Millisecond
+	opts.MaxPendingBytes = 64 << 10
+	s, ts := rsTestServer(t, opts)
+	post := func(prompt, query string) int {
+		body, _ := json.Marshal(map[string]any{"query": []string{query}, "prompts": []string{prompt}, "labels": []string{"7"}})
+		resp, err := http.Post(ts.URL+"/get_reward", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// 20 KiB of response: a charge of about 40 KiB, held past its request.
+	bigPrompt := "A:"
+	if code := post(bigPrompt, bigPrompt+strings.Repeat("w ", 10<<10)+`\boxed{7}<|im_end|>`); code != http.StatusServiceUnavailable {
+		t.Fatalf("first rollout: HTTP %d, want 503 (group incomplete at the deadline)", code)
+	}
+	if s.retries.count() != 1 {
+		t.Fatalf("%d rollouts kept for a retry, want 1", s.retries.count())
+	}
+	if held := s.pending.held(); held < 40<<10 {
+		t.Fatalf("budget holds %d bytes with a 20 KiB rollout kept for a retry, want ≥ %d", held, 40<<10)
+	}
+	// Another prompt's 20 KiB rollout does not fit beside it.
+	if code := post("B:", "B:"+strings.Repeat("w ", 10<<10)+`\boxed{7}<|im_end|>`); code != http.StatusServiceUnavailable {
+		t.Errorf("second large rollout: HTTP %d, want 503 (budget full)", code)
+	}
+	// The group of A completes: the kept rollout is scored and its charge
+	// returned.
+	done := make(chan int, 1)
+	go func() { done <- post(bigPrompt, bigPrompt+`\boxed{7}<|im_end|>`) }()
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("second rollout of A: HTTP %d, want 200", code)
+	}
+	for deadline := time.Now().Add(10 * time.Second); s.pending.held() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("budget still holds %d bytes after the group was scored", s.pending.held())
 		}
 	}
 }

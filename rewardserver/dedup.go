@@ -23,6 +23,12 @@ import (
 // Two live requests with the same query text are two rollouts (sampling
 // can repeat itself): only a rollout whose own request has ended is held,
 // and each held rollout is adopted once.
+//
+// A held rollout stays charged to the group-assembly memory budget
+// (rsBudget, --max-pending-bytes) after its request has ended: its share
+// of the request's charge is returned when its group is scored, when a
+// retry adopts it (the retry's request is charged instead) or when it
+// expires, whichever comes first.
 type rsRetries struct {
 	ttl time.Duration
 
@@ -34,18 +40,41 @@ type rsRetries struct {
 type rsHeld struct {
 	it      *rsItem
 	expires time.Time
+	release func() // returns the rollout's budget charge; safe to call twice
 }
 
 func rsNewRetries(ttl time.Duration) *rsRetries {
 	return &rsRetries{ttl: ttl, held: map[string][]rsHeld{}}
 }
 
-// hold keeps it for a retry of the rollout identified by id.
-func (r *rsRetries) hold(id string, it *rsItem, now time.Time) {
+// hold keeps it for a retry of the rollout identified by id, with charge
+// bytes of budget b taken for it (b nil: nothing charged). The charge is
+// returned once: when it is scored, adopted or expires.
+func (r *rsRetries) hold(id string, it *rsItem, now time.Time, b *rsBudget, charge int64) {
+	var once sync.Once
+	stop := make(chan struct{})
+	release := func() {
+		once.Do(func() {
+			close(stop)
+			if b != nil {
+				b.release(charge)
+			}
+		})
+	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.sweep(now)
-	r.held[id] = append(r.held[id], rsHeld{it, now.Add(r.ttl)})
+	r.held[id] = append(r.held[id], rsHeld{it, now.Add(r.ttl), release})
+	r.mu.Unlock()
+	go func() {
+		t := time.NewTimer(r.ttl)
+		defer t.Stop()
+		select {
+		case <-it.done: // its group was scored
+		case <-t.C: // expired
+		case <-stop: // adopted or swept
+		}
+		release()
+	}()
 }
 
 // adopt returns a held rollout with identity id, removing it, or nil.
@@ -55,6 +84,7 @@ func (r *rsRetries) adopt(id string, now time.Time) *rsItem {
 	r.sweep(now)
 	hs := r.held[id]
 	for len(hs) > 0 && now.After(hs[0].expires) {
+		hs[0].release()
 		hs = hs[1:]
 	}
 	if len(hs) == 0 {
@@ -62,6 +92,7 @@ func (r *rsRetries) adopt(id string, now time.Time) *rsItem {
 		return nil
 	}
 	it := hs[0].it
+	hs[0].release() // the retry's own request is charged from now on
 	if len(hs) == 1 {
 		delete(r.held, id)
 	} else {
@@ -92,6 +123,8 @@ func (r *rsRetries) sweep(now time.Time) {
 		for _, h := range hs {
 			if !now.After(h.expires) {
 				keep = append(keep, h)
+			} else {
+				h.release()
 			}
 		}
 		if len(keep) == 0 {

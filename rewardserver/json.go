@@ -131,19 +131,29 @@ func rsObject(b []byte) ([]rsMember, error) {
 			return nil, err
 		}
 		out = append(out, rsMember{key, b[i:j]})
-		i = rsWS(b, j)
-		if i >= len(b) {
-			return nil, rsErrJSON
-		}
-		switch b[i] {
-		case ',':
-			i = rsWS(b, i+1)
-		case '}':
-			return out, rsEnd(b, i+1)
-		default:
-			return nil, rsErrJSON
+		var end bool
+		switch i, end, err = rsNext(b, j, '}'); {
+		case err != nil:
+			return nil, err
+		case end:
+			return out, nil
 		}
 	}
+}
+
+// rsPick stores the raw value of each member named in fields in its slot
+// (a later duplicate wins, as in encoding/json) and returns the members
+// fields does not name, in order.
+func rsPick(ms []rsMember, fields map[string]*[]byte) []rsMember {
+	var rest []rsMember
+	for _, m := range ms {
+		if slot, ok := fields[m.key]; ok {
+			*slot = m.val
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	return rest
 }
 
 // rsArray splits the JSON array b into its elements' raw values.
@@ -163,19 +173,30 @@ func rsArray(b []byte) ([][]byte, error) {
 			return nil, err
 		}
 		out = append(out, b[i:j])
-		i = rsWS(b, j)
-		if i >= len(b) {
-			return nil, rsErrJSON
-		}
-		switch b[i] {
-		case ',':
-			i = rsWS(b, i+1)
-		case ']':
-			return out, rsEnd(b, i+1)
-		default:
-			return nil, rsErrJSON
+		var end bool
+		switch i, end, err = rsNext(b, j, ']'); {
+		case err != nil:
+			return nil, err
+		case end:
+			return out, nil
 		}
 	}
+}
+
+// rsNext reads what follows a member or element ending at j: a comma
+// (next is where the following one starts) or the closing byte (end, and
+// only whitespace may follow it).
+func rsNext(b []byte, j int, closing byte) (next int, end bool, err error) {
+	i := rsWS(b, j)
+	switch {
+	case i >= len(b):
+		return 0, false, rsErrJSON
+	case b[i] == ',':
+		return rsWS(b, i+1), false, nil
+	case b[i] == closing:
+		return 0, true, rsEnd(b, i+1)
+	}
+	return 0, false, rsErrJSON
 }
 
 // rsEnd checks that only whitespace follows index i.

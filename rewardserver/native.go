@@ -122,20 +122,10 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request, body []byt
 	if err != nil {
 		return rsStdError(body, &RewardRequest{})
 	}
-	var (
-		specRaw, limitRaw, groupsRaw []byte
-	)
-	for _, m := range members {
-		switch m.key {
-		case "shape":
-			specRaw = m.val
-		case "rollout_limit":
-			limitRaw = m.val
-		case "groups":
-			groupsRaw = m.val
-		default:
-			return rsBad("request body: unknown field %q (valid: shape, rollout_limit, groups)", m.key)
-		}
+	var specRaw, limitRaw, groupsRaw []byte
+	fields := map[string]*[]byte{"shape": &specRaw, "rollout_limit": &limitRaw, "groups": &groupsRaw}
+	if rest := rsPick(members, fields); len(rest) > 0 {
+		return rsBad("request body: unknown field %q (valid: shape, rollout_limit, groups)", rest[0].key)
 	}
 	shape := s.shape.rewards
 	spec := s.opts.Shape.String()

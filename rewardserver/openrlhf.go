@@ -51,19 +51,10 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request, body []b
 		return rsStdError(body, &rsOpenRLHFRequest{})
 	}
 	var qRaw, pRaw, lRaw []byte
-	for _, m := range members {
-		switch m.key {
-		case "query":
-			qRaw = m.val
-		case "prompts":
-			pRaw = m.val
-		case "labels":
-			lRaw = m.val
-		default:
-			// Ignored, but still JSON: the splitter does not check values.
-			if !json.Valid(m.val) {
-				return rsBad("field %q: invalid JSON", m.key)
-			}
+	for _, m := range rsPick(members, map[string]*[]byte{"query": &qRaw, "prompts": &pRaw, "labels": &lRaw}) {
+		// Ignored, but still JSON: the splitter does not check values.
+		if !json.Valid(m.val) {
+			return rsBad("field %q: invalid JSON", m.key)
 		}
 	}
 	queries, e := rsStringsOrOne(qRaw, "query")
@@ -90,20 +81,21 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request, body []b
 		return rsBad(`field "prompts": %d prompts for %d queries`, len(prompts), n)
 	}
 	group := s.opts.GroupSize > 1 && reward.GroupRelative(s.opts.Shape)
+	var cost int64 // bytes of the group-assembly budget this request holds
 	if group && pRaw == nil && n > 0 {
 		return rsBad(`field "prompts": missing; shape %s compares rollouts of one prompt and needs it to group them`, s.opts.Shape)
 	}
 	if group && n > 0 {
 		// Rollouts waiting for their group keep the body and their
 		// decoded texts alive: about twice the body, budgeted.
-		cost := 2 * int64(len(body))
+		cost = 2 * int64(len(body))
 		if !s.pending.reserve(cost) {
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.opts.GroupWait.Seconds()))))
 			return &rsError{http.StatusServiceUnavailable, fmt.Sprintf(
 				"group assembly memory budget exhausted: %d bytes held by incomplete groups, this request needs %d more, the budget is %d (--max-pending-bytes)",
 				s.pending.held(), cost, s.opts.MaxPendingBytes)}
 		}
-		defer s.pending.release(cost)
+		defer func() { s.pending.release(cost) }() // less what held rollouts keep
 	}
 	items := make([]*rsItem, n)
 	found := make([]bool, n)
@@ -184,7 +176,10 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request, body []b
 			case <-it.done:
 			default:
 				if ids[i] != "" {
-					s.retries.hold(ids[i], it, time.Now())
+					// The held rollout keeps its share of the charge.
+					share := min(cost, (2*int64(len(body))+int64(n)-1)/int64(n))
+					cost -= share
+					s.retries.hold(ids[i], it, time.Now(), &s.pending, share)
 					kept++
 				}
 			}

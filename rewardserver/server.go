@@ -140,19 +140,40 @@ var (
 	ErrOptions = errors.New("rewardserver: invalid reward options")
 )
 
+// DefaultOptions returns the defaults of Options' plain fields, those a
+// command line sets (terse reward serve takes its flag defaults from it).
+// New also fills Shape, Grader, EOS, Workers and Logger when left zero.
+func DefaultOptions() Options {
+	return Options{
+		Addr: "127.0.0.1:8008", GroupSize: 8, GroupWait: 10 * time.Minute, AdaptiveStep: 1024,
+		MaxBodyBytes: 64 << 20, BodyTimeout: 30 * time.Second, RequestTimeout: 170 * time.Second,
+		MaxInFlight: 4096, MaxPendingBytes: 512 << 20, ShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// orDefault sets *v to d when it is the zero value.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
+}
+
 // withDefaults returns o with every zero field set to its default.
 func (o Options) withDefaults() Options {
-	if o.Addr == "" {
-		o.Addr = "127.0.0.1:8008"
-	}
+	d := DefaultOptions()
+	orDefault(&o.Addr, d.Addr)
+	orDefault(&o.GroupSize, d.GroupSize)
+	orDefault(&o.GroupWait, d.GroupWait)
+	orDefault(&o.AdaptiveStep, d.AdaptiveStep)
+	orDefault(&o.MaxBodyBytes, d.MaxBodyBytes)
+	orDefault(&o.BodyTimeout, d.BodyTimeout)
+	orDefault(&o.RequestTimeout, d.RequestTimeout)
+	orDefault(&o.MaxInFlight, d.MaxInFlight)
+	orDefault(&o.MaxPendingBytes, d.MaxPendingBytes)
+	orDefault(&o.ShutdownTimeout, d.ShutdownTimeout)
 	if o.Shape == nil {
 		o.Shape = reward.Truncation{TargetLen: 4096}
-	}
-	if o.GroupSize == 0 {
-		o.GroupSize = 8
-	}
-	if o.GroupWait == 0 {
-		o.GroupWait = 10 * time.Minute
 	}
 	if o.Grader == nil {
 		o.Grader = GradeRewardGrader(grade.DefaultOptions())
@@ -163,29 +184,8 @@ func (o Options) withDefaults() Options {
 	if o.NoEOS {
 		o.EOS = nil
 	}
-	if o.AdaptiveStep == 0 {
-		o.AdaptiveStep = 1024
-	}
-	if o.MaxBodyBytes == 0 {
-		o.MaxBodyBytes = 64 << 20
-	}
-	if o.BodyTimeout == 0 {
-		o.BodyTimeout = 30 * time.Second
-	}
-	if o.RequestTimeout == 0 {
-		o.RequestTimeout = 170 * time.Second
-	}
-	if o.MaxPendingBytes == 0 {
-		o.MaxPendingBytes = 512 << 20
-	}
-	if o.MaxInFlight == 0 {
-		o.MaxInFlight = 4096
-	}
 	if o.Workers == 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
-	}
-	if o.ShutdownTimeout == 0 {
-		o.ShutdownTimeout = 30 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

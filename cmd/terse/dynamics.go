@@ -104,6 +104,13 @@ as soon as it is detected, until Ctrl-C.`,
 				JSON:     o.JSON,
 				HTML:     o.HTML,
 			}
+			// A torn last line (an interrupted write) is skipped; say so,
+			// naming file:line, so the user knows the last step is missing.
+			// (--follow clears this: a line being written is expected there.)
+			stderr := cmd.ErrOrStderr()
+			opt.Read.Warnf = func(format string, args ...any) {
+				fmt.Fprintf(stderr, "warning: "+format+"\n", args...)
+			}
 			if o.Format != "" && o.Format != "json" && !slices.Contains(runlog.Formats, runlog.Format(o.Format)) {
 				return usagef("dynamics: --format %q: want one of %s (default: detected)", o.Format, formatNames())
 			}

@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,29 +20,16 @@ import (
 	"github.com/terse-dev/terse/rewardserver"
 )
 
-// rewardServeOptions holds the flags of `terse reward serve`.
+// rewardServeOptions holds the flags of `terse reward serve`: the
+// service's own options (flag defaults from rewardserver.DefaultOptions)
+// and those the command turns into them.
 type rewardServeOptions struct {
-	Addr            string
-	TokenFile       string
-	Shape           string
-	GroupSize       int
-	GroupWait       time.Duration
-	Tokenizer       string
-	EOS             []string
-	NoEOS           bool
-	Pad             string
-	RolloutLimit    int
-	MaskedReward    float64
-	AdaptiveStep    int
-	StateFile       string
-	MaxBodyBytes    int64
-	BodyTimeout     time.Duration
-	RequestTimeout  time.Duration
-	MaxInFlight     int
-	MaxPendingBytes int64
-	Workers         int
-	WorkBudget      int
-	Code            codeOptions // --python, --unsafe-no-sandbox, --code-parallel, --process-per-case, --code-timeout
+	rewardserver.Options
+	TokenFile  string
+	Shape      string // a reward.Parse spec
+	Tokenizer  string // tokenizer.json or its directory
+	WorkBudget int
+	Code       codeOptions // --python, --unsafe-no-sandbox, --code-parallel, --process-per-case, --code-timeout
 }
 
 func newRewardCmd() *cobra.Command {
@@ -94,7 +80,8 @@ name:key=value,key=value; left-out parameters keep their defaults.`,
 }
 
 func newRewardServeCmd() *cobra.Command {
-	o := rewardServeOptions{}
+	o := rewardServeOptions{Options: rewardserver.DefaultOptions()}
+	d := o.Options
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Serve rewards to RL trainers (OpenRLHF remote reward protocol and /v1/reward)",
@@ -139,24 +126,24 @@ Shapes (--shape):
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Addr, "addr", "127.0.0.1:8008", "listen address (loopback by default; 0.0.0.0:8008 exposes it)")
+	f.StringVar(&o.Addr, "addr", d.Addr, "listen address (loopback by default; 0.0.0.0:8008 exposes it)")
 	f.StringVar(&o.Shape, "shape", "truncation:target=4096", "reward shape spec (list: terse reward shapes)")
-	f.IntVar(&o.GroupSize, "group-size", 8, "rollouts per prompt (N); group-relative shapes wait for the whole group")
+	f.IntVar(&o.GroupSize, "group-size", d.GroupSize, "rollouts per prompt (N); group-relative shapes wait for the whole group")
 	f.StringVar(&o.TokenFile, "token-file", "", "file whose first line is the bearer token clients must send (else $"+rewardserver.TokenEnv+" or $"+rewardserver.TokenFileEnv+"); required for a non-loopback --addr")
-	f.DurationVar(&o.GroupWait, "group-wait", 10*time.Minute, "longest wait for the rest of a group, from its first rollout, before scoring it partial (may exceed --request-timeout: a timed-out request's rollout stays in its group for the client's retry)")
+	f.DurationVar(&o.GroupWait, "group-wait", d.GroupWait, "longest wait for the rest of a group, from its first rollout, before scoring it partial (may exceed --request-timeout: a timed-out request's rollout stays in its group for the client's retry)")
 	f.StringVar(&o.Tokenizer, "tokenizer", "", "the policy model's tokenizer.json (or its directory); empty approximates ⌈chars/4⌉")
 	f.StringSliceVar(&o.EOS, "eos", nil, "end-of-sequence token texts, comma-separated or repeated (default <|im_end|>,<|endoftext|>,<｜end▁of▁sentence｜>)")
 	f.BoolVar(&o.NoEOS, "no-eos", false, "do not detect truncation by a missing EOS; only by --rollout-limit")
 	f.StringVar(&o.Pad, "pad", "", "padding token text stripped from the end of a response before the EOS check")
 	f.IntVar(&o.RolloutLimit, "rollout-limit", 0, "L_R in tokens: responses this long are truncated (0: no length check; set it to the trainer's max response length)")
 	f.Float64Var(&o.MaskedReward, "masked-reward", 0, "reward OpenRLHF gets for a masked rollout (it has no mask)")
-	f.IntVar(&o.AdaptiveStep, "adaptive-step", 1024, "for --shape adaptive: rollouts per training step (prompts per batch × group size)")
+	f.IntVar(&o.AdaptiveStep, "adaptive-step", d.AdaptiveStep, "for --shape adaptive: rollouts per training step (prompts per batch × group size)")
 	f.StringVar(&o.StateFile, "state", "", "for --shape adaptive: JSON file of the shape's state (L_T and its window), loaded at start if present and rewritten after every step, so a restarted service continues the run")
-	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 64<<20, "largest request body accepted (413 above, at once when the Content-Length header says so)")
-	f.DurationVar(&o.BodyTimeout, "body-timeout", 30*time.Second, "deadline for receiving a request body (408 after)")
-	f.DurationVar(&o.RequestTimeout, "request-timeout", 170*time.Second, "deadline of one request once its body is in (504 after; 503 when its group is still incomplete, the rollout kept for a retry); keep it under the client's timeout (OpenRLHF: 180 s)")
-	f.IntVar(&o.MaxInFlight, "max-in-flight", 4096, "concurrent requests whose body has arrived, those waiting for their group included (429 above)")
-	f.Int64Var(&o.MaxPendingBytes, "max-pending-bytes", 512<<20, "memory budget of requests waiting for the rest of their group, charged 2× their body (503 above)")
+	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", d.MaxBodyBytes, "largest request body accepted (413 above, at once when the Content-Length header says so)")
+	f.DurationVar(&o.BodyTimeout, "body-timeout", d.BodyTimeout, "deadline for receiving a request body (408 after)")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", d.RequestTimeout, "deadline of one request once its body is in (504 after; 503 when its group is still incomplete, the rollout kept for a retry); keep it under the client's timeout (OpenRLHF: 180 s)")
+	f.IntVar(&o.MaxInFlight, "max-in-flight", d.MaxInFlight, "concurrent requests whose body has arrived, those waiting for their group included (429 above)")
+	f.Int64Var(&o.MaxPendingBytes, "max-pending-bytes", d.MaxPendingBytes, "memory budget of requests waiting for the rest of their group, charged 2× their body (503 above)")
 	f.IntVar(&o.Workers, "workers", 0, "concurrent grading workers (0: one per CPU)")
 	f.IntVar(&o.WorkBudget, "work-budget", 0, "grader work budget per answer (0: grade's default)")
 	addCodeFlags(f, &o.Code)
@@ -206,14 +193,9 @@ func runRewardServe(ctx context.Context, o rewardServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("reward serve: %w", err)
 	}
-	opts := rewardserver.Options{
-		Addr: o.Addr, Token: token, Shape: shape, GroupSize: o.GroupSize, GroupWait: o.GroupWait,
-		Grader: rewardserver.CodeRewardGrader(gopts, code), EOS: o.EOS, NoEOS: o.NoEOS, Pad: o.Pad,
-		RolloutLimit: o.RolloutLimit, MaskedReward: o.MaskedReward, AdaptiveStep: o.AdaptiveStep, StateFile: o.StateFile,
-		MaxBodyBytes: o.MaxBodyBytes, BodyTimeout: o.BodyTimeout, RequestTimeout: o.RequestTimeout, MaxInFlight: o.MaxInFlight,
-		MaxPendingBytes: o.MaxPendingBytes,
-		Workers:         o.Workers, Logger: logger,
-	}
+	opts := o.Options
+	opts.Token, opts.Shape, opts.Logger = token, shape, logger
+	opts.Grader = rewardserver.CodeRewardGrader(gopts, code)
 	if o.Tokenizer != "" {
 		tok, err := tokenizer.Load(o.Tokenizer)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/terse-dev/terse/engine/tokenizer"
+	"github.com/terse-dev/terse/rewardserver"
 )
 
 // runRewardCLI runs `terse reward args…` in-process.
@@ -92,10 +94,10 @@ func TestRewardServeCLI(t *testing.T) {
 	if err := tok.Save(dir); err != nil {
 		t.Fatal(err)
 	}
-	o := rewardServeOptions{
-		Tokenizer: dir, Addr: addr, Shape: "truncation:target=16", GroupSize: 8, GroupWait: time.Second,
+	o := rewardServeOptions{Tokenizer: dir, Shape: "truncation:target=16", Options: rewardserver.Options{
+		Addr: addr, GroupSize: 8, GroupWait: time.Second,
 		RolloutLimit: 16, AdaptiveStep: 1024, MaxBodyBytes: 1 << 20, RequestTimeout: 10 * time.Second, MaxInFlight: 16,
-	}
+	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runRewardServe(ctx, o) }()
@@ -129,5 +131,25 @@ func TestRewardServeCLI(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// TestRewardServeFlagDefaults: the flags of terse reward serve default to
+// the service's own defaults (rewardserver.DefaultOptions), written once.
+func TestRewardServeFlagDefaults(t *testing.T) {
+	d := rewardserver.DefaultOptions()
+	f := newRewardServeCmd().Flags()
+	for flag, want := range map[string]string{
+		"addr": d.Addr, "group-size": fmt.Sprint(d.GroupSize), "group-wait": d.GroupWait.String(),
+		"adaptive-step": fmt.Sprint(d.AdaptiveStep), "max-body-bytes": fmt.Sprint(d.MaxBodyBytes),
+		"body-timeout": d.BodyTimeout.String(), "request-timeout": d.RequestTimeout.String(),
+		"max-in-flight": fmt.Sprint(d.MaxInFlight), "max-pending-bytes": fmt.Sprint(d.MaxPendingBytes),
+	} {
+		if got := f.Lookup(flag).DefValue; got != want {
+			t.Errorf("--%s defaults to %s, the service to %s", flag, got, want)
+		}
+	}
+	if d.RequestTimeout >= 180*time.Second {
+		t.Errorf("default request timeout %v is not under OpenRLHF's 180 s client timeout", d.RequestTimeout)
 	}
 }

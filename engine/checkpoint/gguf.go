@@ -75,7 +75,7 @@ func ggufVocab(tok tokenizer.Tokenizer, V int) (gguf.Vocab, error) {
 		return gguf.Vocab{}, fmt.Errorf("checkpoint: tokenizer has %d tokens, model vocab_size is %d", tok.VocabSize(), V)
 	}
 	sp := tok.Special()
-	v := gguf.Vocab{Model: "gpt2", Tokens: make([]string, V), Types: make([]int32, V), EOS: sp.EOS, PAD: sp.PAD, BOS: sp.BOS}
+	v := gguf.Vocab{Model: "gpt2", Tokens: make([]string, V), Types: make([]int32, V), EOS: sp.EOS, PAD: sp.PAD, BOS: sp.BOS, AddBOS: sp.AddBOS}
 	if v.BOS < 0 {
 		// llama.cpp's gpt2 default BOS id (11) may lie outside a small vocab;
 		// name EOS instead. add_bos_token is false, so it is never inserted.

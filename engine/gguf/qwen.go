@@ -79,14 +79,18 @@ func (p Params) KVs() []KV {
 // added tokens verbatim; len(Tokens) must equal the model's vocabulary
 // size (pad with "[PADn]" of type TokenUnused, as convert_hf_to_gguf.py does).
 type Vocab struct {
-	Model        string   // tokenizer.ggml.model: "gpt2"
-	Pre          string   // tokenizer.ggml.pre: "qwen2" for Qwen's regex, "default" otherwise
-	Tokens       []string // by id
-	Types        []int32  // by id: TokenNormal, TokenControl, …
-	Merges       []string // "left right", rank order
-	EOS, PAD     int32    // -1 to omit
-	BOS          int32    // -1 to omit
-	ChatTemplate string   // tokenizer.chat_template; empty to omit
+	Model    string   // tokenizer.ggml.model: "gpt2"
+	Pre      string   // tokenizer.ggml.pre: "qwen2" for Qwen's regex, "default" otherwise
+	Tokens   []string // by id
+	Types    []int32  // by id: TokenNormal, TokenControl, …
+	Merges   []string // "left right", rank order
+	EOS, PAD int32    // -1 to omit
+	BOS      int32    // -1 to omit
+	// AddBOS is tokenizer.ggml.add_bos_token: llama.cpp prepends BOS to
+	// prompts. convert_hf_to_gguf.py copies tokenizer_config.json's
+	// add_bos_token (gguf-py/gguf/vocab.py, SpecialVocab, commit 85f9d68b).
+	AddBOS       bool
+	ChatTemplate string // tokenizer.chat_template; empty to omit
 }
 
 // KVs returns the tokenizer metadata, checking that the arrays agree.
@@ -113,7 +117,10 @@ func (v Vocab) KVs() ([]KV, error) {
 		}
 		kvs = append(kvs, KV{s.key, uint32(s.id)})
 	}
-	kvs = append(kvs, KV{"tokenizer.ggml.add_bos_token", false})
+	if v.AddBOS && v.BOS < 0 {
+		return nil, fmt.Errorf("gguf: add_bos_token is set but the vocab names no BOS token")
+	}
+	kvs = append(kvs, KV{"tokenizer.ggml.add_bos_token", v.AddBOS})
 	if v.ChatTemplate != "" {
 		kvs = append(kvs, KV{"tokenizer.chat_template", v.ChatTemplate})
 	}

@@ -157,6 +157,7 @@ func bpeFromJSON(raw, rawConfig []byte, tj *tokenizerJSON, cfg *tokenizerConfig)
 	if b.special.EOS < 0 {
 		b.special.EOS = lookupSpecial(b, EndOfText)
 	}
+	b.special.AddBOS = cfg.AddBOSToken && b.special.BOS >= 0
 	return b, nil
 }
 

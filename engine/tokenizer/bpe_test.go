@@ -84,3 +84,41 @@ func BenchmarkMergeLongPiece(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(s)*b.N)/b.Elapsed().Seconds(), "bytes/s")
 }
+
+// TestAddBOSToken: tokenizer_config.json's add_bos_token (set by
+// DeepSeek-R1-Distill) is read into Special.AddBOS, WithBOS prepends BOS
+// only then, and Encode itself never adds it.
+func TestAddBOSToken(t *testing.T) {
+	js := `{"added_tokens":[{"id":9,"content":"<|endoftext|>","special":true},{"id":12,"content":"<s>","special":true}],
+	"normalizer":null,"pre_tokenizer":{"type":"ByteLevel","add_prefix_space":false,"use_regex":true},
+	"decoder":{"type":"ByteLevel"},
+	"model":{"type":"BPE","vocab":{"a":0,"b":1,"c":2,"ab":3,"bc":4,"abc":5,"aa":6,"aaa":7,"ca":8,"Ġ":10,"Ġa":11},
+	"merges":["a b","b c","a a","ab c","c a","aa a","Ġ a"]}}`
+	for _, c := range []struct {
+		config string
+		add    bool
+	}{
+		{`{"eos_token":"<|endoftext|>","bos_token":"<s>","add_bos_token":true}`, true},
+		{`{"eos_token":"<|endoftext|>","bos_token":{"content":"<s>"},"add_bos_token":true}`, true},
+		{`{"eos_token":"<|endoftext|>","bos_token":"<s>","add_bos_token":false}`, false},
+		{`{"eos_token":"<|endoftext|>","bos_token":"<s>"}`, false},
+		{`{"eos_token":"<|endoftext|>","add_bos_token":true}`, false},
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, JSONFile), []byte(js), 0o644)
+		os.WriteFile(filepath.Join(dir, ConfigFile), []byte(c.config), 0o644)
+		tok, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := tok.Special()
+		ids := tok.Encode("abc")
+		want := ids
+		if c.add {
+			want = append([]int32{12}, ids...)
+		}
+		if sp.AddBOS != c.add || !slices.Equal(sp.WithBOS(ids), want) || slices.Contains(ids, 12) {
+			t.Errorf("%s: AddBOS %v, WithBOS %v from Encode %v; want AddBOS %v and %v", c.config, sp.AddBOS, sp.WithBOS(ids), ids, c.add, want)
+		}
+	}
+}

@@ -130,6 +130,9 @@ type tokenizerConfig struct {
 	PADToken     tokenString `json:"pad_token"`
 	UNKToken     tokenString `json:"unk_token"`
 	ChatTemplate string      `json:"chat_template"`
+	// AddBOSToken is add_bos_token: true makes HF tokenizers prepend BOS
+	// when encoding with special tokens (DeepSeek-R1-Distill sets it).
+	AddBOSToken bool `json:"add_bos_token"`
 }
 
 // tokenString is a special token in tokenizer_config.json: a string, null,

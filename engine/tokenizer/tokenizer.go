@@ -58,6 +58,21 @@ type Special struct {
 	PAD        int32 // padding (tokenizer_config pad_token)
 	ThinkStart int32 // <think>
 	ThinkEnd   int32 // </think>
+	// AddBOS is tokenizer_config.json's add_bos_token (with a BOS token):
+	// a prompt encoded with special tokens starts with BOS, as HF
+	// tokenizers and vLLM's /v1/completions (add_special_tokens, default
+	// true) do it. Encode never adds it; callers that mimic
+	// add_special_tokens prepend it (see WithBOS).
+	AddBOS bool
+}
+
+// WithBOS returns ids with sp.BOS prepended when sp.AddBOS is set, as an
+// HF tokenizer encodes with add_special_tokens=True; ids otherwise.
+func (sp Special) WithBOS(ids []int32) []int32 {
+	if !sp.AddBOS || sp.BOS < 0 {
+		return ids
+	}
+	return append([]int32{sp.BOS}, ids...)
 }
 
 // Load reads a tokenizer from path, either a tokenizer.json file or a

@@ -18,6 +18,7 @@ import (
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/sampler"
 	"github.com/terse-dev/terse/eval/store"
+	"github.com/terse-dev/terse/internal/progress"
 )
 
 // Modes.
@@ -169,8 +170,8 @@ func Run(ctx context.Context, rollouts []eval.Rollout, opts Options) ([]*Plan, S
 			jobs = append(jobs, job{p, c})
 		}
 	}
-	prog := newProgress(opts.Progress, len(jobs))
-	defer prog.stop()
+	prog := progress.New(opts.Progress, "forced answers", len(jobs), sum.Cached)
+	defer prog.Stop()
 	var mu sync.Mutex
 	err := parallel(ctx, opts.Concurrency, len(jobs), func(i int) error {
 		j := jobs[i]
@@ -191,7 +192,7 @@ func Run(ctx context.Context, rollouts []eval.Rollout, opts Options) ([]*Plan, S
 		sum.AnswerTokens += int64(q.AnswerTokens)
 		sum.PromptTokens += int64(q.PromptTokens)
 		mu.Unlock()
-		prog.add(q.AnswerTokens)
+		prog.Done(q.Status == eval.StatusOK, q.AnswerTokens)
 		return nil
 	})
 	sum.Elapsed = time.Since(start)

@@ -3,6 +3,7 @@ package force_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -470,5 +471,51 @@ func TestStoreTornLine(t *testing.T) {
 	}
 	if _, err := force.OpenStore(path, nil); err == nil || !strings.Contains(err.Error(), force.ProbesFile+":2") {
 		t.Errorf("corrupt line: err = %v, want file:2", err)
+	}
+}
+
+// TestRunWithoutTokenize: a server without /tokenize (404 under both
+// prefixes), with rollouts that, as every stored rollout, keep token
+// counts but no token ids or logprobs: forced mode has nothing to cut by
+// token-exact, so it stops before any forced answer with ErrNoTokenize,
+// never falling back to a character estimate.
+func TestRunWithoutTokenize(t *testing.T) {
+	var completions int
+	var mu sync.Mutex
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/completions", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		completions++
+		mu.Unlock()
+		http.Error(w, "unexpected", http.StatusInternalServerError)
+	})
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		completions++
+		mu.Unlock()
+		http.Error(w, "unexpected", http.StatusInternalServerError)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c, err := sampler.New(sampler.Options{Endpoints: []string{srv.URL}, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), force.ProbesFile)
+	st, err := force.OpenStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, sum, err := force.Run(context.Background(), rollouts(eval.APICompletions), force.Options{Mode: force.ModeForced, Budgets: []int{4},
+		Client: c, Tokenizer: &force.ServerTokenizer{Base: srv.URL + "/v1"}, Grade: grader, Store: st})
+	if !errors.Is(err, force.ErrNoTokenize) || !strings.Contains(err.Error(), "no token ids") {
+		t.Errorf("err = %v, want ErrNoTokenize saying the rollouts keep no token ids", err)
+	}
+	if completions != 0 || sum.Requested != 0 {
+		t.Errorf("%d completion requests, %d forced answers; want none", completions, sum.Requested)
+	}
+	if b, _ := os.ReadFile(path); len(b) != 0 {
+		t.Errorf("probes.jsonl holds %q, want nothing", b)
 	}
 }

@@ -22,8 +22,10 @@ type Tokenizer interface {
 	Detokenize(ctx context.Context, model string, ids []int) (string, error)
 }
 
-// ErrNoTokenize is returned when a server has no tokenize endpoint.
-var ErrNoTokenize = errors.New("force: server has no /tokenize endpoint (vLLM, SGLang and terse serve have one); forced and prefix modes need the server's tokenizer to cut the thinking at an exact token count")
+// ErrNoTokenize is returned when a server has no tokenize endpoint. There
+// is no fallback: rollouts.jsonl keeps the server's token counts but not
+// its token ids or logprobs, so nothing else can cut token-exact.
+var ErrNoTokenize = errors.New("force: server has no /tokenize endpoint (vLLM, SGLang and terse serve have one); forced and prefix modes need the server's tokenizer to cut the thinking at an exact token count, and stored rollouts keep no token ids to cut by")
 
 // ServerTokenizer calls a server's /tokenize and /detokenize endpoints.
 // Request and response shapes (checked against the servers' source):

@@ -15,6 +15,7 @@ import (
 	"github.com/terse-dev/terse/eval/metrics"
 	"github.com/terse-dev/terse/eval/run"
 	"github.com/terse-dev/terse/eval/sampler"
+	"github.com/terse-dev/terse/eval/store"
 )
 
 // TestLyingServer (issue 16 items 9 and 10): a server that answers some
@@ -189,5 +190,63 @@ func TestNoteMissing(t *testing.T) {
 	joined := strings.Join(res.Warnings, "\n")
 	if !strings.Contains(joined, "toy: 3 of its 5 problems have no rollouts") || !strings.Contains(joined, "other: none of its 1 problems") {
 		t.Errorf("warnings %q", res.Warnings)
+	}
+}
+
+// hugeAnswers answers problem p01 with a runaway text (bigger than the
+// store's line limit in the test) and every other problem with \boxed{1}.
+type hugeAnswers struct{}
+
+func (hugeAnswers) Do(_ context.Context, req sampler.Request) (sampler.Response, error) {
+	content := `\boxed{1}`
+	if strings.Contains(req.Prompt, "Question 1?") {
+		content = strings.Repeat("Wait, ", 2000) + `\boxed{1}`
+	}
+	return sampler.Response{Content: content, FinishReason: eval.FinishStop, CompletionTokens: 10, PromptTokens: 5, Attempts: 1}, nil
+}
+
+// TestOversizedAnswerFailsOneSample: an answer whose rollout encodes to a
+// line over the store's limit used to stop the whole run ("over the line
+// limit"); it is now one failed sample (reason answer_too_large, no text
+// kept), the other samples are stored, and the next run samples it again.
+func TestOversizedAnswerFailsOneSample(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	st, err := store.Open(path, store.Options{MaxLine: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := run.Options{Problems: problems(3), Sampling: sampling(), MaxTokens: 64, Samples: 2, Concurrency: 2,
+		Client: hugeAnswers{}, Store: st, Grade: grader}
+	sum, err := run.Sample(context.Background(), opts)
+	st.Close()
+	if err != nil {
+		t.Fatalf("run stopped: %v", err)
+	}
+	if sum.Sampled != 4 || sum.Failed != 2 {
+		t.Errorf("summary %+v, want 4 sampled and 2 failed", sum)
+	}
+	rs := readAll(t, path)
+	if len(rs) != 6 {
+		t.Fatalf("%d rollouts stored, want 6", len(rs))
+	}
+	for _, r := range rs {
+		big := r.ProblemID == "p01"
+		if big && (r.Status != eval.StatusFailed || r.Reason != store.ReasonTooLarge || r.Response != "" || !strings.Contains(r.Error, "line limit")) {
+			t.Errorf("%s#%d: status %q reason %q error %q response %d bytes; want a failed %s sample without its text", r.ProblemID, r.Sample, r.Status, r.Reason, r.Error, len(r.Response), store.ReasonTooLarge)
+		}
+		if !big && (r.Status != eval.StatusOK || !r.Correct) {
+			t.Errorf("%s#%d: status %q correct %v, want ok and correct", r.ProblemID, r.Sample, r.Status, r.Correct)
+		}
+	}
+	// The failed samples are not cached: the next run asks for them again.
+	st, err = store.Open(path, store.Options{MaxLine: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	opts.Store = st
+	sum, err = run.Sample(context.Background(), opts)
+	if err != nil || sum.Cached != 4 || sum.Failed != 2 {
+		t.Errorf("rerun: %+v, %v; want 4 cached and the 2 oversized samples tried again", sum, err)
 	}
 }

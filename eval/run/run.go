@@ -20,6 +20,7 @@ import (
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/sampler"
 	"github.com/terse-dev/terse/eval/store"
+	"github.com/terse-dev/terse/internal/progress"
 )
 
 // Sampler draws one completion; *sampler.Client implements it.
@@ -136,8 +137,8 @@ func Sample(ctx context.Context, opts Options) (Summary, error) {
 			return Summary{}, fmt.Errorf("run: %w", err)
 		}
 	}
-	prog := newProgress(opts.Progress, len(jobs), sum.Cached)
-	defer prog.stop()
+	prog := progress.New(opts.Progress, "eval", len(jobs), sum.Cached)
+	defer prog.Stop()
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -152,7 +153,10 @@ func Sample(ctx context.Context, opts Options) (Summary, error) {
 				if err != nil { // ctx ended: leave it for the next run
 					return
 				}
-				if err := opts.Store.Append(r); err != nil {
+				// An answer too large for one line is recorded as a failed
+				// sample; only a write error stops the run.
+				r, err = opts.Store.AppendOrFail(r)
+				if err != nil {
 					cancel(err)
 					return
 				}
@@ -164,7 +168,7 @@ func Sample(ctx context.Context, opts Options) (Summary, error) {
 					sum.Failed++
 				}
 				mu.Unlock()
-				prog.done(r.Status == eval.StatusOK, r.CompletionTokens)
+				prog.Done(r.Status == eval.StatusOK, r.CompletionTokens)
 			}
 		})
 	}

@@ -58,6 +58,15 @@ import (
 // maxLine caps one JSONL line (a 32k-token completion is ~150 KB of text).
 const maxLine = 64 << 20
 
+// ErrLineTooLong is wrapped by Append's error when a rollout encodes to a
+// line over the store's line limit; AppendOrFail records such a rollout
+// as a failed sample instead.
+var ErrLineTooLong = errors.New("rollout over the store's line limit")
+
+// ReasonTooLarge is the Reason of a failed rollout written by AppendOrFail
+// in place of one whose text did not fit a line.
+const ReasonTooLarge = "answer_too_large"
+
 // Options configures Open.
 type Options struct {
 	// SyncEvery is the longest time between fsyncs while appending; 0 means
@@ -65,6 +74,9 @@ type Options struct {
 	SyncEvery time.Duration
 	// Warnf receives warnings (a repaired torn line); nil discards them.
 	Warnf func(format string, args ...any)
+	// MaxLine caps the bytes of one written line (newline included); 0 or
+	// more than the 64 MiB readers accept means 64 MiB.
+	MaxLine int
 }
 
 // entry is what the index keeps of one ok rollout.
@@ -77,6 +89,7 @@ type entry struct {
 type Store struct {
 	path      string
 	syncEvery time.Duration
+	maxLine   int
 
 	mu       sync.Mutex // guards everything below
 	f        *os.File
@@ -105,7 +118,10 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
-	s := &Store{path: path, f: f, index: make(map[eval.SampleID][]entry), lastSync: time.Now()}
+	s := &Store{path: path, f: f, index: make(map[eval.SampleID][]entry), lastSync: time.Now(), maxLine: maxLine}
+	if opts.MaxLine > 0 && opts.MaxLine < maxLine {
+		s.maxLine = opts.MaxLine
+	}
 	switch {
 	case opts.SyncEvery == 0:
 		s.syncEvery = time.Second
@@ -237,8 +253,8 @@ func (s *Store) Append(r *eval.Rollout) error {
 	if err != nil {
 		return fmt.Errorf("store: encode rollout %v: %w", r.ID(), err)
 	}
-	if len(b)+1 > maxLine {
-		return fmt.Errorf("store: rollout %v is %d bytes, over the %d-byte line limit", r.ID(), len(b), maxLine)
+	if len(b)+1 > s.maxLine {
+		return fmt.Errorf("store: rollout %v is %d bytes, over the %d-byte line limit: %w", r.ID(), len(b), s.maxLine, ErrLineTooLong)
 	}
 	b = append(b, '\n')
 	s.mu.Lock()
@@ -258,6 +274,25 @@ func (s *Store) Append(r *eval.Rollout) error {
 		s.lastSync = time.Now()
 	}
 	return nil
+}
+
+// AppendOrFail appends r, or, when r is over the line limit (a runaway
+// answer), a failed copy of r without its text, so that one oversized
+// answer costs one failed sample (sampled again by the next run) instead
+// of the run. It returns what was written.
+func (s *Store) AppendOrFail(r *eval.Rollout) (*eval.Rollout, error) {
+	err := s.Append(r)
+	if !errors.Is(err, ErrLineTooLong) {
+		return r, err
+	}
+	f := *r
+	f.Status, f.Error, f.Reason = eval.StatusFailed, err.Error(), ReasonTooLarge
+	f.Reasoning, f.Response, f.Extracted, f.Matched, f.Correct = "", "", "", "", false
+	f.TestResults, f.CodeTests = nil, nil
+	if err := s.Append(&f); err != nil {
+		return r, err
+	}
+	return &f, nil
 }
 
 // Close fsyncs and closes the file.
