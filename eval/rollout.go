@@ -168,6 +168,13 @@ type Rollout struct {
 	// ReasoningTokens is usage.completion_tokens_details.reasoning_tokens:
 	// the thinking's share of CompletionTokens, when the server reports it.
 	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
+	// TokenIDs are the completion's token ids and PromptTokenIDs the
+	// prompt's (chat template applied), as the server returned them when
+	// asked (terse eval --store-token-ids; vLLM's and terse serve's
+	// return_token_ids). TokenIDs has exactly CompletionTokens ids; both
+	// are omitted when not stored.
+	TokenIDs       []int `json:"token_ids,omitempty"`
+	PromptTokenIDs []int `json:"prompt_token_ids,omitempty"`
 	// FinishReason is FinishStop, FinishLength or whatever the server said.
 	FinishReason string `json:"finish_reason"`
 
@@ -303,6 +310,9 @@ func (r *Rollout) AtBudget(budget int) Rollout {
 		v.FinishReason = FinishLength
 		v.CompletionTokens = budget
 		v.ReasoningTokens = min(v.ReasoningTokens, budget)
+		if len(v.TokenIDs) > budget {
+			v.TokenIDs = v.TokenIDs[:budget:budget]
+		}
 		v.Correct = false
 		v.Reason = "truncated"
 		v.Extracted = ""

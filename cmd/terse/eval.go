@@ -39,6 +39,7 @@ type evalOptions struct {
 	Sampling     eval.Sampling // --model, --api, --system, --template, --prefill, --temperature, --top-p, --top-k, --seed
 	TemplateFile string        // --template-file
 	ThinkingOpen bool          // --thinking-open
+	StoreIDs     bool          // --store-token-ids
 	Samples      int           // -k
 	MaxTokens    int           // --max-tokens
 	Concurrency  int           // --concurrency
@@ -128,6 +129,7 @@ refuses to start where the kernel forbids its namespaces unless
 	f.StringVar(&o.TemplateFile, "template-file", "", "read the prompt template from this file (overrides --template)")
 	f.StringVar(&o.Sampling.Prefill, "prefill", "", `start of the assistant turn, e.g. $'<think>\n' (chat: continued with continue_final_message; completions: appended to the prompt)`)
 	f.BoolVar(&o.ThinkingOpen, "thinking-open", false, "the chat template itself opens <think> (e.g. DeepSeek-R1-Distill): a completion without </think> is all thinking")
+	f.BoolVar(&o.StoreIDs, "store-token-ids", false, "ask the server for each sample's token ids (vLLM's and terse serve's return_token_ids) and store them in rollouts.jsonl (token_ids, prompt_token_ids); the server must return exactly completion_tokens ids, else none are stored")
 	f.Float64Var(&o.Sampling.Temperature, "temperature", o.Sampling.Temperature, "sampling temperature")
 	f.Float64Var(&o.Sampling.TopP, "top-p", o.Sampling.TopP, "nucleus sampling top-p, in (0, 1]")
 	f.IntVar(&o.Sampling.TopK, "top-k", o.Sampling.TopK, "top-k sampling (≤ 0: not sent, the server's default)")
@@ -259,7 +261,7 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	cfg := run.Config{
 		Options: run.Options{
 			Problems: problems, Sampling: o.Sampling, MaxTokens: o.MaxTokens, Samples: o.Samples,
-			ThinkingOpen: o.ThinkingOpen, Concurrency: o.Concurrency, Grade: data.Graders{Math: o.Grade, Code: code}.Grade, Progress: progress,
+			ThinkingOpen: o.ThinkingOpen, StoreTokenIDs: o.StoreIDs, Concurrency: o.Concurrency, Grade: data.Graders{Math: o.Grade, Code: code}.Grade, Progress: progress,
 		},
 		Sampler: sampler.Options{Endpoints: o.Endpoints, APIKey: os.Getenv(o.APIKeyEnv), Timeout: o.Timeout,
 			MaxAttempts: o.Attempts, MaxConnsPerEndpoint: o.Concurrency},

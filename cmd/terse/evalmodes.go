@@ -24,6 +24,8 @@ import (
 type forceFlags struct {
 	Mode         string   // --mode
 	Closing      string   // --closing
+	ClosingIDs   []int    // --closing-ids
+	ThinkEndID   int      // --think-end-id
 	AnswerTokens int      // --answer-tokens
 	Every        int      // --every
 	Markers      []string // --markers
@@ -34,6 +36,8 @@ func addForceFlags(cmd *cobra.Command, o *forceFlags) {
 	f := cmd.Flags()
 	f.StringVar(&o.Mode, "mode", "strict", `"strict" samples (the default); "forced" and "prefix" read this run's stored rollouts (same flags as the run) and ask the server only for forced answers: forced cuts each rollout's thinking at every budget (token-exact, with the server's /tokenize), appends --closing and requests the answer; prefix probes along the thinking (--every, --markers) for the best-case early-exit curve and where the first correct answer appears`)
 	f.StringVar(&o.Closing, "closing", force.DefaultClosing, "forced/prefix: the message appended after the cut thinking; must contain </think>")
+	f.IntSliceVar(&o.ClosingIDs, "closing-ids", nil, "forced/prefix, for a server without /tokenize: the token ids of --closing under the served model's tokenizer; the rollouts, sampled with --store-token-ids, are then cut by their stored ids and each forced prompt is sent as ids (prompt ids + the first B generated ids + these) to the completions API")
+	f.IntVar(&o.ThinkEndID, "think-end-id", -1, "with --closing-ids: the id of </think> (must be one of --closing-ids); a rollout's thinking is every generated token before it")
 	f.IntVar(&o.AnswerTokens, "answer-tokens", 512, "forced/prefix: max_tokens of each forced answer")
 	f.IntVar(&o.Every, "every", 0, "prefix: probe every N thinking tokens (0 = only at --markers and the budgets)")
 	f.StringSliceVar(&o.Markers, "markers", force.DefaultMarkers, "prefix: probe before each of these words where it starts a sentence or a line (empty: none)")
@@ -90,8 +94,8 @@ func runEvalForced(ctx context.Context, cmd *cobra.Command, o evalOptions, probl
 	defer st.Close()
 	plans, sum, ferr := force.Run(ctx, rollouts, force.Options{
 		Mode: o.Force.Mode, Budgets: all, Every: o.Force.Every, Markers: o.Force.Markers, MaxProbes: o.Force.MaxProbes,
-		Closing: o.Force.Closing, AnswerTokens: o.Force.AnswerTokens, Concurrency: o.Concurrency,
-		Client: client, Tokenizer: tok, Grade: grade, GradeCut: gradeCut, Store: st, Progress: progress,
+		Closing: o.Force.Closing, ClosingIDs: o.Force.ClosingIDs, ThinkEndID: o.Force.ThinkEndID,
+		AnswerTokens: o.Force.AnswerTokens, Concurrency: o.Concurrency, Client: client, Tokenizer: tok, Grade: grade, GradeCut: gradeCut, Store: st, Progress: progress,
 	})
 	if plans != nil {
 		byBench, warn := force.Compute(o.Force.Mode, plans, all, func(b string) []int { return perBench[b] }, o.PassK, mopts)

@@ -35,4 +35,13 @@
 // the rollouts, keyed by rollout, position, closing message and answer
 // budget, so an interrupted run resumes and forced and prefix runs share
 // probes at the same positions.
+//
+// A server without /tokenize can still be cut token-exact when every
+// rollout stored its token ids (eval.Rollout.TokenIDs and PromptTokenIDs,
+// vLLM's and terse serve's return_token_ids) and the closing message is
+// given as ids (Options.ClosingIDs, ThinkEndID): the forced prompt is then
+// sent as ids to /v1/completions, prompt ids + the first min(B, T)
+// generated ids + closing ids, where T counts the generated tokens before
+// </think>. Such probes are stored with cut_by "token_ids" and never mixed
+// with tokenizer cuts. Otherwise Run stops with ErrNoTokenize.
 package force

@@ -63,6 +63,14 @@ type Options struct {
 	MaxProbes int
 	// Closing is appended after the cut thinking [DefaultClosing].
 	Closing string
+	// ClosingIDs are Closing's token ids under the served model's
+	// tokenizer, and ThinkEndID the id of its "</think>" token. With them,
+	// a server without /tokenize can still cut token-exact by the token ids
+	// each rollout stored (eval.Rollout.TokenIDs): the forced prompt is sent
+	// as ids to the completions API, prompt_token_ids + the first B
+	// generated ids + ClosingIDs. ClosingIDs must contain ThinkEndID.
+	ClosingIDs []int
+	ThinkEndID int
 	// AnswerTokens is max_tokens of each forced answer [512].
 	AnswerTokens int
 	// Concurrency bounds requests in flight [16].
@@ -113,6 +121,8 @@ type Plan struct {
 	// Closed: the thinking ended on its own (finish_reason stop).
 	Closed bool
 	cuts   []cut
+	// byIDs: cut by the rollout's stored token ids (no /tokenize).
+	byIDs bool
 	// Probes holds the forced answers by position, filled by Run.
 	Probes map[int]*Probe
 }
@@ -140,16 +150,30 @@ func Run(ctx context.Context, rollouts []eval.Rollout, opts Options) ([]*Plan, S
 		return nil, Summary{}, fmt.Errorf("force: no budgets")
 	case !strings.Contains(opts.Closing, "</think>"):
 		return nil, Summary{}, fmt.Errorf("force: closing message %q does not close the thinking (no </think>)", opts.Closing)
+	case len(opts.ClosingIDs) > 0 && !slices.Contains(opts.ClosingIDs, opts.ThinkEndID):
+		return nil, Summary{}, fmt.Errorf("force: closing ids %v do not contain the </think> id %d", opts.ClosingIDs, opts.ThinkEndID)
 	}
 	plans := make([]*Plan, len(rollouts))
 	for i := range rollouts {
 		plans[i] = &Plan{Rollout: &rollouts[i], Probes: map[int]*Probe{}}
 	}
 	sum := Summary{Rollouts: len(plans)}
-	// 1. Measure the thinking and place the probes (tokenizer calls).
-	if err := parallel(ctx, opts.Concurrency, len(plans), func(i int) error {
+	// 1. Measure the thinking and place the probes (tokenizer calls), or,
+	// without /tokenize, by the rollouts' stored token ids.
+	err := parallel(ctx, opts.Concurrency, len(plans), func(i int) error {
 		return place(ctx, plans[i], opts)
-	}); err != nil {
+	})
+	if errors.Is(err, ErrNoTokenize) {
+		if why := cannotCutByIDs(rollouts, opts); why != "" {
+			return nil, sum, fmt.Errorf("%w; %s", err, why)
+		}
+		for _, p := range plans {
+			*p = Plan{Rollout: p.Rollout, Probes: map[int]*Probe{}, byIDs: true}
+			placeByIDs(p, opts)
+		}
+		err = nil
+	}
+	if err != nil {
 		return nil, sum, err
 	}
 	// 2. Request every probe the store lacks.
@@ -173,7 +197,7 @@ func Run(ctx context.Context, rollouts []eval.Rollout, opts Options) ([]*Plan, S
 	prog := progress.New(opts.Progress, "forced answers", len(jobs), sum.Cached)
 	defer prog.Stop()
 	var mu sync.Mutex
-	err := parallel(ctx, opts.Concurrency, len(jobs), func(i int) error {
+	err = parallel(ctx, opts.Concurrency, len(jobs), func(i int) error {
 		j := jobs[i]
 		q := j.p.probe(j.c, opts)
 		answer(ctx, j.p, j.c, q, opts)
@@ -205,9 +229,85 @@ func Run(ctx context.Context, rollouts []eval.Rollout, opts Options) ([]*Plan, S
 // probe returns the identity (and request fields) of the probe at c.
 func (p *Plan) probe(c cut, opts Options) *Probe {
 	r := p.Rollout
-	return &Probe{
+	q := &Probe{
 		Key: r.Key, Benchmark: r.Benchmark, ProblemID: r.ProblemID, Sample: r.Sample,
 		At: c.at, Thinking: p.Thinking, Marker: c.marker, Closing: opts.Closing, AnswerMaxTokens: opts.AnswerTokens,
+	}
+	if p.byIDs {
+		q.CutBy, q.ClosingIDs = CutByTokenIDs, opts.ClosingIDs
+	}
+	return q
+}
+
+// CutByTokenIDs marks a probe cut by the rollout's stored token ids.
+const CutByTokenIDs = "token_ids"
+
+// cannotCutByIDs says why rollouts cannot be cut by their stored token
+// ids, or "" when they can: every rollout with thinking needs its
+// completion's and its prompt's ids, and the closing message its ids;
+// prefix mode's marker probes need text offsets turned into token counts,
+// which only a tokenizer can do.
+func cannotCutByIDs(rollouts []eval.Rollout, opts Options) string {
+	for i := range rollouts {
+		r := &rollouts[i]
+		if r.Reasoning != "" && (len(r.TokenIDs) == 0 || len(r.PromptTokenIDs) == 0) {
+			return fmt.Sprintf("rollout %s has no token ids to cut by (sample with --store-token-ids on a server that returns them)", r.ID())
+		}
+	}
+	switch {
+	case len(opts.ClosingIDs) == 0:
+		return "the rollouts have token ids, but the closing message has none (give --closing-ids and --think-end-id)"
+	case opts.Mode == ModePrefix && len(opts.Markers) > 0:
+		return "prefix mode without /tokenize places probes only with --every (give --markers '' to drop the marker probes)"
+	}
+	return ""
+}
+
+// placeByIDs places p's probes on its stored token ids: the thinking T is
+// every generated token before the first </think> (ThinkEndID), or all of
+// them when the rollout was cut by length without closing it; a rollout
+// that stopped without </think> has no thinking to cut.
+func placeByIDs(p *Plan, opts Options) {
+	r := p.Rollout
+	p.Closed = r.FinishReason == eval.FinishStop
+	T := slices.Index(r.TokenIDs, opts.ThinkEndID)
+	if T < 0 {
+		if p.Closed {
+			return
+		}
+		T = len(r.TokenIDs)
+	}
+	p.Thinking = T
+	seen := map[int]bool{}
+	add := func(at int) {
+		if at > 0 && at <= T && !seen[at] {
+			seen[at] = true
+			p.cuts = append(p.cuts, cut{at: at})
+		}
+	}
+	for _, B := range opts.Budgets {
+		if !p.Closed || T > B {
+			add(min(B, T))
+		}
+	}
+	if opts.Mode == ModePrefix && opts.Every > 0 {
+		var at []int
+		for a := opts.Every; a < T; a += opts.Every {
+			at = append(at, a)
+		}
+		if len(at) > opts.MaxProbes { // spread the kept probes evenly
+			kept := make([]int, opts.MaxProbes)
+			for i := range kept {
+				kept[i] = at[i*len(at)/opts.MaxProbes]
+			}
+			at = kept
+		}
+		for _, a := range at {
+			add(a)
+		}
+		if !p.Closed {
+			add(T)
+		}
 	}
 }
 
@@ -229,6 +329,10 @@ func answer(ctx context.Context, p *Plan, c cut, q *Probe, opts Options) {
 		API: r.API, Model: r.Model, System: r.SystemPrompt, Prompt: r.Prompt,
 		Prefill:   Opening(r.Sampling) + c.text + opts.Closing,
 		MaxTokens: opts.AnswerTokens, Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: r.SampleSeed,
+	}
+	if p.byIDs { // the exact tokens the model saw and wrote, then the closing
+		ids := slices.Concat(r.PromptTokenIDs, r.TokenIDs[:c.at], opts.ClosingIDs)
+		req.API, req.System, req.Prompt, req.Prefill, req.PromptIDs = eval.APICompletions, "", "", "", ids
 	}
 	resp, err := opts.Client.Do(ctx, req)
 	q.FinishedAt = time.Now().UTC()

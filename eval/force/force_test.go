@@ -475,10 +475,10 @@ func TestStoreTornLine(t *testing.T) {
 }
 
 // TestRunWithoutTokenize: a server without /tokenize (404 under both
-// prefixes), with rollouts that, as every stored rollout, keep token
-// counts but no token ids or logprobs: forced mode has nothing to cut by
-// token-exact, so it stops before any forced answer with ErrNoTokenize,
-// never falling back to a character estimate.
+// prefixes), with rollouts sampled without --store-token-ids (token counts
+// but no token ids): forced mode has nothing to cut by token-exact, so it
+// stops before any forced answer with ErrNoTokenize, never falling back to
+// a character estimate (tokenids_test.go: the fallback when they have ids).
 func TestRunWithoutTokenize(t *testing.T) {
 	var completions int
 	var mu sync.Mutex

@@ -36,6 +36,14 @@ type Probe struct {
 	// Closing is the closing message; AnswerMaxTokens the answer budget.
 	Closing         string `json:"closing"`
 	AnswerMaxTokens int    `json:"answer_max_tokens"`
+	// CutBy is CutByTokenIDs when the thinking was cut by the rollout's
+	// stored token ids (no /tokenize; At and Thinking then count every
+	// generated token before </think>), "" when cut with the server's
+	// tokenizer. The two count differently, so a probe of one is never
+	// reused for the other.
+	CutBy string `json:"cut_by,omitempty"`
+	// ClosingIDs are the closing message's ids when cut by token ids.
+	ClosingIDs []int `json:"closing_ids,omitempty"`
 	// Status is eval.StatusOK or eval.StatusFailed (with Error).
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
@@ -58,10 +66,12 @@ type probeKey struct {
 	at      int
 	closing string
 	answer  int
+	cutBy   string
+	ids     string // ClosingIDs, printed
 }
 
 func (p *Probe) key() probeKey {
-	return probeKey{eval.SampleID{Key: p.Key, Benchmark: p.Benchmark, ProblemID: p.ProblemID, Sample: p.Sample}, p.At, p.Closing, p.AnswerMaxTokens}
+	return probeKey{eval.SampleID{Key: p.Key, Benchmark: p.Benchmark, ProblemID: p.ProblemID, Sample: p.Sample}, p.At, p.Closing, p.AnswerMaxTokens, p.CutBy, fmt.Sprint(p.ClosingIDs)}
 }
 
 // Store is an append-only probe file, read once on open. It is safe for

@@ -22,10 +22,12 @@ type Tokenizer interface {
 	Detokenize(ctx context.Context, model string, ids []int) (string, error)
 }
 
-// ErrNoTokenize is returned when a server has no tokenize endpoint. There
-// is no fallback: rollouts.jsonl keeps the server's token counts but not
-// its token ids or logprobs, so nothing else can cut token-exact.
-var ErrNoTokenize = errors.New("force: server has no /tokenize endpoint (vLLM, SGLang and terse serve have one); forced and prefix modes need the server's tokenizer to cut the thinking at an exact token count, and stored rollouts keep no token ids to cut by")
+// ErrNoTokenize is returned when a server has no tokenize endpoint. The
+// only other token-exact cut is by the token ids a rollout stored (terse
+// eval --store-token-ids) with the closing message given as ids
+// (Options.ClosingIDs); Run falls back to it when every rollout has them,
+// and never to a character estimate.
+var ErrNoTokenize = errors.New("force: server has no /tokenize endpoint (vLLM, SGLang and terse serve have one); forced and prefix modes need the server's tokenizer to cut the thinking at an exact token count, unless the rollouts store their token ids (sample with --store-token-ids) and the closing message is given as ids (--closing-ids, --think-end-id)")
 
 // ServerTokenizer calls a server's /tokenize and /detokenize endpoints.
 // Request and response shapes (checked against the servers' source):

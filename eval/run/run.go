@@ -44,6 +44,9 @@ type Options struct {
 	// DeepSeek-R1-Distill's does), so a completion without "</think>" is
 	// all thinking. A prefill ending in <think> implies it.
 	ThinkingOpen bool
+	// StoreTokenIDs asks the server for the token ids of each sample and
+	// stores them in the rollout (eval.Rollout.TokenIDs).
+	StoreTokenIDs bool
 	// Concurrency bounds the requests in flight [64].
 	Concurrency int
 	Client      Sampler
@@ -196,6 +199,7 @@ func sampleOne(ctx context.Context, opts Options, key string, open bool, j job) 
 	req := sampler.Request{
 		API: s.API, Model: s.Model, System: s.SystemPrompt, Prompt: j.prompt, Prefill: s.Prefill,
 		MaxTokens: opts.MaxTokens, Temperature: s.Temperature, TopP: s.TopP, TopK: s.TopK, Seed: seed,
+		ReturnTokenIDs: opts.StoreTokenIDs,
 	}
 	r := &eval.Rollout{
 		Key: key, Benchmark: j.p.Benchmark, ProblemID: j.p.ID, Sample: j.sample,
@@ -222,6 +226,7 @@ func sampleOne(ctx context.Context, opts Options, key string, open bool, j job) 
 	r.Endpoint, r.Attempts, r.ServerFaults = resp.Endpoint, resp.Attempts, resp.Faults
 	r.CompletionTokens, r.PromptTokens, r.FinishReason = resp.CompletionTokens, resp.PromptTokens, resp.FinishReason
 	r.ReasoningTokens = resp.ReasoningTokens
+	r.TokenIDs, r.PromptTokenIDs = resp.TokenIDs, resp.PromptTokenIDs
 	reasoning, response := eval.SplitThinking(resp.Content, open && resp.ReasoningContent == "")
 	if rc := strings.TrimSpace(resp.ReasoningContent); rc != "" {
 		reasoning = strings.TrimSpace(rc + "\n" + reasoning)

@@ -91,6 +91,13 @@ type Request struct {
 	TopP        float64
 	TopK        int
 	Seed        int64
+	// PromptIDs, when not empty, is the whole prompt as token ids (the
+	// completions API only, without Prompt or Prefill): vLLM and terse
+	// serve accept a list of ids as "prompt".
+	PromptIDs []int
+	// ReturnTokenIDs asks the server for the token ids of the prompt and
+	// the completion (vLLM's and terse serve's "return_token_ids").
+	ReturnTokenIDs bool
 }
 
 // Response is one sampled completion.
@@ -108,6 +115,11 @@ type Response struct {
 	// when the server reports it (0 otherwise): the thinking's share of
 	// CompletionTokens.
 	ReasoningTokens int
+	// TokenIDs are the completion's token ids (choices[0].token_ids) and
+	// PromptTokenIDs the prompt's, when the request set ReturnTokenIDs and
+	// the server returned them; TokenIDs is kept only when it has exactly
+	// CompletionTokens ids.
+	TokenIDs, PromptTokenIDs []int
 	// Endpoint answered; Attempts counts HTTP tries, this one included.
 	Endpoint string
 	Attempts int
@@ -396,7 +408,7 @@ type message struct {
 type wireRequest struct {
 	Model       string    `json:"model"`
 	Messages    []message `json:"messages,omitempty"`
-	Prompt      *string   `json:"prompt,omitempty"`
+	Prompt      any       `json:"prompt,omitempty"` // a string or a list of token ids
 	MaxTokens   int       `json:"max_tokens"`
 	Temperature float64   `json:"temperature"`
 	TopP        float64   `json:"top_p"`
@@ -407,6 +419,8 @@ type wireRequest struct {
 	// vLLM/SGLang extensions for continuing a prefilled assistant turn.
 	ContinueFinalMessage bool  `json:"continue_final_message,omitempty"`
 	AddGenerationPrompt  *bool `json:"add_generation_prompt,omitempty"`
+	// ReturnTokenIDs: vLLM's request field for token ids in the response.
+	ReturnTokenIDs bool `json:"return_token_ids,omitempty"`
 }
 
 // encode builds the JSON body and the path for req.
@@ -419,7 +433,7 @@ func encode(req Request) ([]byte, string, error) {
 	}
 	w := wireRequest{
 		Model: req.Model, MaxTokens: req.MaxTokens, Temperature: req.Temperature,
-		TopP: req.TopP, Seed: req.Seed, N: 1,
+		TopP: req.TopP, Seed: req.Seed, N: 1, ReturnTokenIDs: req.ReturnTokenIDs,
 	}
 	if req.TopK > 0 {
 		w.TopK = req.TopK
@@ -428,6 +442,9 @@ func encode(req Request) ([]byte, string, error) {
 	switch req.API {
 	case APIChat:
 		path = "/chat/completions"
+		if len(req.PromptIDs) > 0 {
+			return nil, "", fmt.Errorf("sampler: a prompt of token ids needs the completions API")
+		}
 		if req.System != "" {
 			w.Messages = append(w.Messages, message{"system", req.System})
 		}
@@ -442,8 +459,14 @@ func encode(req Request) ([]byte, string, error) {
 		if req.System != "" {
 			return nil, "", fmt.Errorf("sampler: the completions API has no system message")
 		}
-		p := req.Prompt + req.Prefill
-		w.Prompt = &p
+		switch {
+		case len(req.PromptIDs) > 0 && (req.Prompt != "" || req.Prefill != ""):
+			return nil, "", fmt.Errorf("sampler: a request has token ids or text as its prompt, not both")
+		case len(req.PromptIDs) > 0:
+			w.Prompt = req.PromptIDs
+		default:
+			w.Prompt = req.Prompt + req.Prefill
+		}
 	default:
 		return nil, "", fmt.Errorf("sampler: unknown API %q (want %q or %q)", req.API, APIChat, APICompletions)
 	}
@@ -465,8 +488,14 @@ type wireResponse struct {
 			Reasoning        *string `json:"reasoning"`
 		} `json:"message"`
 		FinishReason *string `json:"finish_reason"`
+		// TokenIDs (vLLM, terse serve: with return_token_ids) are the
+		// completion's ids; completions put PromptTokenIDs on the choice.
+		TokenIDs       []int `json:"token_ids"`
+		PromptTokenIDs []int `json:"prompt_token_ids"`
 	} `json:"choices"`
-	Usage *struct {
+	// PromptTokenIDs: chat completions put them on the response.
+	PromptTokenIDs []int `json:"prompt_token_ids"`
+	Usage          *struct {
 		PromptTokens     int  `json:"prompt_tokens"`
 		CompletionTokens *int `json:"completion_tokens"`
 		// CompletionTokensDetails.ReasoningTokens: OpenAI's split of the
@@ -532,6 +561,13 @@ func decode(data []byte, maxTokens int) (Response, error) {
 	r.PromptTokens = w.Usage.PromptTokens
 	if d := w.Usage.CompletionTokensDetails; d != nil && d.ReasoningTokens > 0 && d.ReasoningTokens <= r.CompletionTokens {
 		r.ReasoningTokens = d.ReasoningTokens
+	}
+	if len(ch.TokenIDs) == r.CompletionTokens && r.CompletionTokens > 0 {
+		r.TokenIDs = ch.TokenIDs
+		r.PromptTokenIDs = ch.PromptTokenIDs
+		if r.PromptTokenIDs == nil {
+			r.PromptTokenIDs = w.PromptTokenIDs
+		}
 	}
 	return r, nil
 }
