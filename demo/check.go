@@ -41,8 +41,11 @@ func Check(dir string) error {
 	for _, f := range r.Findings {
 		names = append(names, f.Name)
 		v := f.Verdict
-		if !slices.Contains([]string{Yes, No, Inconclusive}, v.Reproduced) || v.Claim == "" || v.Rule == "" || v.Evidence == "" || v.Numbers == nil {
+		if !slices.Contains([]string{Yes, No, Inconclusive}, v.Reproduced) || v.Claim == "" || v.Rule == "" || v.Evidence == "" || v.Numbers == nil || len(v.Margins) == 0 {
 			bad("%s: finding %s: incomplete verdict (reproduced %q)", ResultsFile, f.Name, v.Reproduced)
+		}
+		if v.Reproduced != Inconclusive && len(v.Clauses) == 0 {
+			bad("%s: finding %s: verdict %s without the clauses that decided it", ResultsFile, f.Name, v.Reproduced)
 		}
 	}
 	if !slices.Equal(names, FindingNames()) {

@@ -122,7 +122,8 @@ func TestDemoSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"mean_at_k"`, `"pass_at_k"`, `"truncation_rate"`, `"mean_length"`, `"verdict"`, `"steps"`} {
+	for _, key := range []string{`"mean_at_k"`, `"pass_at_k"`, `"truncation_rate"`, `"mean_length"`, `"verdict"`, `"steps"`,
+		`"per_problem"`, `"per_problem_pass"`, `"per_problem_length"`, `"clauses"`, `"margins"`} {
 		if !bytes.Contains(b, []byte(key)) {
 			t.Errorf("results.json lacks %s", key)
 		}
@@ -264,31 +265,5 @@ func TestDemoSeeds(t *testing.T) {
 	}
 	if err := CheckSeeds(out); err == nil || !strings.Contains(err.Error(), SeedDir(2)) {
 		t.Errorf("CheckSeeds with seed-2's report missing: %v", err)
-	}
-}
-
-func TestCombineSeeds(t *testing.T) {
-	p := DefaultProfile()
-	results := func(verdicts ...string) *Results {
-		r := &Results{Profile: p}
-		for i, f := range Findings(p) {
-			if i < len(verdicts) {
-				r.Findings = append(r.Findings, FindingResult{ID: f.ID, Name: f.Name, Verdict: Verdict{Reproduced: verdicts[i], Evidence: "e"}})
-			}
-		}
-		return r
-	}
-	got := combineSeeds([]*Results{
-		results(Yes, Yes, No, No, Inconclusive, Yes),
-		results(Yes, No, No, Inconclusive, Inconclusive), // finding 6 missing
-	})
-	want := []string{Yes, Inconclusive, No, Inconclusive, Inconclusive, Inconclusive, Inconclusive, Inconclusive}
-	for i, f := range got {
-		if f.Reproduced != want[i] {
-			t.Errorf("finding %s: %s (per seed %v), want %s", f.Name, f.Reproduced, f.PerSeed, want[i])
-		}
-	}
-	if got[5].PerSeed[1] != Inconclusive || got[5].Evidence[1] != "not computed for this seed" {
-		t.Errorf("missing finding: %v %v", got[5].PerSeed, got[5].Evidence)
 	}
 }

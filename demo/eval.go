@@ -142,6 +142,7 @@ func ladder(ctx context.Context, m *model.Model, s sampler, sets []rl.EvalSet, b
 					c, n := mp.SolvedAt(x.Budget)
 					res.PerProblem = append(res.PerProblem, float64(c)/float64(max(n, 1)))
 					res.PerProblemPass = append(res.PerProblemPass, finite(metrics.PassAtK(n, c, min(k, n))))
+					res.PerProblemLength = append(res.PerProblemLength, meanCapped(mp.Samples, x.Budget))
 				}
 				br.Budgets = append(br.Budgets, res)
 			}
@@ -149,6 +150,19 @@ func ladder(ctx context.Context, m *model.Model, s sampler, sets []rl.EvalSet, b
 		}
 	}
 	return out, nil
+}
+
+// meanCapped is the mean length of samples in tokens, each capped at
+// budget (the length the sample has at that budget); 0 without samples.
+func meanCapped(samples []metrics.Sample, budget int) float64 {
+	if len(samples) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, s := range samples {
+		sum += float64(min(int(s.Tokens), budget))
+	}
+	return sum / float64(len(samples))
 }
 
 // mix derives a seed from a base seed and labels (splitmix64 steps).

@@ -10,11 +10,11 @@ import (
 )
 
 // Run names. Baseline is the paper's recommended recipe (truncation reward,
-// L_R = L_T, N = Profile.GroupSize, Easy prompts): findings 1, 3, 4, 5, 7
-// and 8 use it, and it is trained once. Unified is truncation under the
-// paper's unified protocol (L_R = 4·L_T): the reference of findings 2 and 6,
-// which compare reward shapes at that protocol, and the long-limit side of
-// finding 4. The shapes must be compared with L_R > L_T: with L_R = L_T no
+// L_R = L_T, N = Profile.GroupSize, Easy prompts): findings 1, 3, 4, 6, 7
+// and 8 use it (PAPER.md §5 numbering), and it is trained once. Unified is
+// truncation under the paper's unified protocol (L_R = 4·L_T): the
+// reference of findings 2 and 5, which compare reward shapes at that
+// protocol, and the long-limit side of finding 6. The shapes must be compared with L_R > L_T: with L_R = L_T no
 // finished rollout is longer than L_T, so Laser and −L&C coincide with
 // truncation by construction (equal advantages after normalisation).
 const (
@@ -43,7 +43,7 @@ type RunSpec struct {
 	cost float64
 }
 
-// groupRun names the run of finding 5 with group size n (the baseline
+// groupRun names the run of finding 4 with group size n (the baseline
 // when n is the profile's GroupSize).
 func groupRun(p Profile, n int) string {
 	if n == p.GroupSize {
@@ -114,53 +114,6 @@ func commonOverrides(p Profile) []string {
 		"run.steps=" + strconv.Itoa(p.Steps),
 		"run.seed=" + strconv.FormatUint(p.Seed, 10),
 		"run.checkpoint_every=" + strconv.Itoa(p.CheckpointEvery),
-	}
-}
-
-// Finding is one of the paper's claims that the demo tests: the runs it
-// needs and the rule that decides it (see verdict.go).
-type Finding struct {
-	ID    int    `json:"id"`
-	Name  string `json:"name"` // --only key
-	Title string `json:"title"`
-	Claim string `json:"claim"` // the paper's claim, in plain words
-	// Runs are the runs the finding needs (besides the base evaluation).
-	Runs   []string                 `json:"runs"`
-	decide func(r *Results) Verdict // the rule, in verdict.go
-}
-
-// Findings returns the demo's findings, in report order.
-func Findings(p Profile) []Finding {
-	var groups []string
-	for _, n := range p.GroupSizes {
-		groups = append(groups, groupRun(p, n))
-	}
-	others := strings.Join(otherFamilies(p), " and ")
-	return []Finding{
-		{ID: 1, Name: "dynamics", Title: "Two-stage dynamics under truncation reward (L_R = L_T)",
-			Claim: "Training length first falls steeply (Stage I, length adaptation), then plateaus within the target while accuracy recovers or improves (Stage II, reasoning refinement).",
-			Runs:  []string{Baseline}, decide: decideDynamics},
-		{ID: 2, Name: "rewards", Title: "Budget dependence of reward shapes (unified protocol, L_R = " + strconv.Itoa(p.LongLimit) + "·L_T)",
-			Claim: "Which reward wins depends on the budget: Kimi-1.5 is best at the smallest budget but not at the largest, where its ceiling drops; truncation is the most balanced across the ladder.",
-			Runs:  []string{Unified, runKimi, runLaser, runLaserD}, decide: decideRewards},
-		{ID: 3, Name: "difficulty", Title: "Data difficulty: Easy-only vs Hard-only vs Full prompts",
-			Claim: "Positive-reward density is key: Hard-only prompts fail (entropy spikes, length collapses, accuracy drops), while Easy-only is the most stable and matches or beats the full set.",
-			Runs:  []string{Baseline, runHard, runFull}, decide: decideDifficulty},
-		{ID: 4, Name: "rollout-limit", Title: "Rollout limit: L_R = L_T vs L_R = 4·L_T",
-			Claim: "Setting the rollout limit equal to the target (L_R = L_T) gives the better trade-off: negatives are short too, so outputs get shorter at equal or better accuracy.",
-			Runs:  []string{Baseline, Unified}, decide: decideRolloutLimit},
-		{ID: 5, Name: "group-size", Title: "Rollouts per prompt: N = " + joinInts(p.GroupSizes, " vs "),
-			Claim: "More rollouts per prompt find short correct trajectories more easily: length adapts faster and Mean@k rises, while Pass@k barely moves.",
-			Runs:  groups, decide: decideGroupSize},
-		{ID: 6, Name: "masking", Title: "Masking variants of the truncation reward (L_R = " + strconv.Itoa(p.LongLimit) + "·L_T)",
-			Claim: "Masking shapes the dynamics: −I and −L&C−S&I couple short with correct (entropy explodes, length collapses: the short-is-correct trap); −L&C−L&I lets long wrong outputs go unpenalised (length grows); −L&C gives longer outputs but better accuracy than truncation.",
-			Runs:  []string{Unified, runMaskI, runMaskLC, runMaskLCSI, runMaskLCLI}, decide: decideMasking},
-		{ID: 7, Name: "transfer", Title: "Transfer across task families",
-			Claim: "The learned length bias transfers: trained on " + p.TrainFamily + " only, the model also answers " + others + " shorter, without losing accuracy.",
-			Runs:  []string{Baseline}, decide: decideTransfer},
-		{ID: 8, Name: "summary", Title: "Summary: base vs trained (the paper's table)",
-			Claim: "The recipe (truncation, L_R = L_T, Easy prompts, on-policy) shortens outputs substantially (paper: −14.5% to −47.3%) at equal or better Mean@k.",
-			Runs:  []string{Baseline}, decide: decideSummary},
 	}
 }
 

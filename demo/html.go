@@ -23,8 +23,11 @@ type section struct {
 	Reproduced string
 	Evidence   string
 	Rule       string
+	Clauses    []Clause
+	Margins    []Margin
 	Charts     []template.HTML
 	Table      *table
+	Recipe     *table // finding 8: the lab's numbers beside the paper's
 	Numbers    [][2]string
 }
 
@@ -42,7 +45,11 @@ func RenderHTML(w io.Writer, r *Results) error {
 	var secs []section
 	for _, f := range r.Findings {
 		s := section{ID: f.ID, Anchor: "finding-" + f.Name, Title: f.Title, Claim: f.Verdict.Claim,
-			Reproduced: f.Verdict.Reproduced, Evidence: f.Verdict.Evidence, Rule: f.Verdict.Rule}
+			Reproduced: f.Verdict.Reproduced, Evidence: f.Verdict.Evidence, Rule: f.Verdict.Rule,
+			Clauses: f.Verdict.Clauses, Margins: f.Verdict.Margins}
+		if f.Name == "summary" {
+			s.Recipe = recipeTable([]*Results{r}, f.Verdict)
+		}
 		keys := make([]string, 0, len(f.Verdict.Numbers))
 		for k := range f.Verdict.Numbers {
 			keys = append(keys, k)
@@ -303,17 +310,29 @@ The experiments took {{.Minutes}} minutes of wall time (this invocation {{.Invoc
 Each verdict is computed from the numbers by the rule printed under it; a finding that does not reproduce is reported as such.</p>
 {{range .R.Notes}}<p><b>Note:</b> {{.}}</p>{{end}}
 <h2>Verdicts</h2>
-<table><tr><th>#</th><th>finding</th><th>reproduced</th><th>evidence</th></tr>
-{{range .Sections}}<tr><td>{{.ID}}</td><td><a href="#{{.Anchor}}">{{.Title}}</a></td><td class="{{.Reproduced}}">{{.Reproduced}}</td><td>{{.Evidence}}</td></tr>
+<table><tr><th>#</th><th>finding</th><th>reproduced</th><th>clauses</th></tr>
+{{range .Sections}}<tr><td>{{.ID}}</td><td><a href="#{{.Anchor}}">{{.Title}}</a></td><td class="{{.Reproduced}}">{{.Reproduced}}</td>
+<td>{{range .Clauses}}({{.ID}}) <span class="{{.Reproduced}}">{{.Reproduced}}</span> {{end}}{{if not .Clauses}}{{.Evidence}}{{end}}</td></tr>
 {{end}}</table>
+<p class="rule">Each finding's claim is split into clauses (a), (b), … and every clause is tested: the finding is yes when every clause is yes,
+no when any is no, inconclusive otherwise. Paired comparisons over the evaluation problems count a difference beyond its 95% band and an
+equality when the 90% band lies inside a margin fixed before the runs (printed with each rule). These are this seed's verdicts; the page
+over the seeds, when there is one, decides over all seeds at once.</p>
 {{range .Sections}}
 <section id="{{.Anchor}}">
 <h2>{{.ID}}. {{.Title}}</h2>
 <p><b>Paper's claim.</b> {{.Claim}}</p>
-<p class="verdict">Does the lab reproduce it? <span class="{{.Reproduced}}">{{.Reproduced}}</span>. {{.Evidence}}</p>
+<p class="verdict">Does the lab reproduce it? <span class="{{.Reproduced}}">{{.Reproduced}}</span>.{{if not .Clauses}} {{.Evidence}}{{end}}</p>
+{{with .Clauses}}<table><tr><th>clause</th><th>verdict</th><th>evidence</th></tr>
+{{range .}}<tr><td>({{.ID}}) {{.Text}}</td><td class="{{.Reproduced}}">{{.Reproduced}}</td><td>{{.Evidence}}</td></tr>
+{{end}}</table>{{end}}
 <p class="rule"><b>Rule.</b> {{.Rule}}</p>
+{{with .Margins}}<p class="rule"><b>Margins</b> (fixed before the runs): {{range $i, $m := .}}{{if $i}}; {{end}}{{$m.Name}} = {{$m.Value}}: {{$m.Meaning}}{{end}}.</p>{{end}}
 <div class="grid">{{range .Charts}}{{.}}{{end}}</div>
 {{with .Table}}<table><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>{{end}}
+{{with .Recipe}}<p><b>Beside the paper's own numbers</b> (PAPER.md §5.8):</p><table><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>{{end}}
 <details><summary>Numbers behind the verdict</summary><table>

@@ -3,83 +3,109 @@ package demo
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
 // progress shows the demo's progress: a bar over all planned work, the
-// current piece of work and an ETA. Each piece has an estimated cost; the
-// ETA scales the elapsed time by the remaining cost, so it calibrates
-// itself as work finishes.
+// pieces of work in progress (several when runs go side by side) and an
+// ETA. Each piece has an estimated cost; the ETA scales the elapsed time by
+// the remaining cost, so it calibrates itself as work finishes. It is safe
+// for concurrent use.
 type progress struct {
-	w     io.Writer // nil: silent
-	bar   bool      // redraw one line in place
-	names []string
-	costs []float64
-	total float64
-	done  float64 // cost of finished pieces
-	cur   int     // index of the current piece, -1 when none
-	frac  float64 // share of the current piece done
-	start time.Time
-	last  string
+	mu     sync.Mutex
+	w      io.Writer // nil: silent
+	bar    bool      // redraw one line in place
+	names  []string
+	costs  []float64
+	total  float64
+	done   float64            // cost of finished pieces
+	active []string           // pieces in progress, in the order they began
+	frac   map[string]float64 // share done of each active piece
+	detail map[string]string  // what each active piece is doing
+	start  time.Time
+	last   string
 }
 
 func newProgress(w io.Writer, bar bool) *progress {
-	return &progress{w: w, bar: bar, cur: -1}
+	return &progress{w: w, bar: bar, frac: map[string]float64{}, detail: map[string]string{}}
 }
 
 // plan adds a piece of work before startAll.
 func (p *progress) plan(name string, cost float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.names = append(p.names, name)
 	p.costs = append(p.costs, cost)
 	p.total += cost
 }
 
 func (p *progress) startAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.start = time.Now()
 	if p.w != nil {
 		fmt.Fprintf(p.w, "terse demo: %d pieces of work to do\n", len(p.names))
 	}
 }
 
-// begin marks the named piece as current.
-func (p *progress) begin(name string) {
-	p.cur, p.frac = -1, 0
-	for i, n := range p.names {
-		if n == name {
-			p.cur = i
-		}
+// cost is the planned cost of a piece (0 when it was not planned).
+func (p *progress) cost(name string) float64 {
+	if i := slices.Index(p.names, name); i >= 0 {
+		return p.costs[i]
 	}
+	return 0
+}
+
+// begin marks the named piece as in progress.
+func (p *progress) begin(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !slices.Contains(p.active, name) {
+		p.active = append(p.active, name)
+	}
+	p.frac[name], p.detail[name] = 0, ""
 	if p.w != nil && !p.bar {
 		fmt.Fprintf(p.w, "%s  %s ...\n", p.status(), name)
 	}
-	p.draw(name)
+	p.draw()
 }
 
-// update sets the current piece's done share and a detail (e.g. the step).
-func (p *progress) update(frac float64, detail string) {
-	if p.cur < 0 {
+// update sets a piece's done share and a detail (e.g. the step).
+func (p *progress) update(name string, frac float64, detail string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !slices.Contains(p.active, name) {
 		return
 	}
-	p.frac = min(max(frac, 0), 1)
-	p.draw(p.names[p.cur] + "  " + detail)
+	p.frac[name], p.detail[name] = min(max(frac, 0), 1), detail
+	p.draw()
 }
 
-// end finishes the current piece.
-func (p *progress) end() {
-	if p.cur < 0 {
+// end finishes a piece.
+func (p *progress) end(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := slices.Index(p.active, name)
+	if i < 0 {
 		return
 	}
-	name := p.names[p.cur]
-	p.done += p.costs[p.cur]
-	p.cur, p.frac = -1, 0
+	p.active = slices.Delete(p.active, i, i+1)
+	delete(p.frac, name)
+	delete(p.detail, name)
+	p.done += p.cost(name)
 	if p.w != nil && !p.bar {
 		fmt.Fprintf(p.w, "%s  %s done\n", p.status(), name)
 	}
+	p.draw()
 }
 
 // note prints a message on its own line.
 func (p *progress) note(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.w == nil {
 		return
 	}
@@ -91,6 +117,8 @@ func (p *progress) note(msg string) {
 }
 
 func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.w == nil {
 		return
 	}
@@ -100,11 +128,11 @@ func (p *progress) finish() {
 	fmt.Fprintf(p.w, "terse demo: finished in %s\n", fmtDuration(time.Since(p.start)))
 }
 
-// doneCost is the finished cost including the current piece's share.
+// doneCost is the finished cost including the active pieces' shares.
 func (p *progress) doneCost() float64 {
 	d := p.done
-	if p.cur >= 0 {
-		d += p.frac * p.costs[p.cur]
+	for _, name := range p.active {
+		d += p.frac[name] * p.cost(name)
 	}
 	return d
 }
@@ -125,11 +153,16 @@ func (p *progress) status() string {
 	return fmt.Sprintf("[%s%s] %3.0f%%  elapsed %s  %s", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*share, fmtDuration(elapsed), eta)
 }
 
-func (p *progress) draw(detail string) {
+// draw redraws the bar line: the status, then each active piece.
+func (p *progress) draw() {
 	if p.w == nil || !p.bar {
 		return
 	}
-	line := p.status() + "  " + detail
+	parts := make([]string, len(p.active))
+	for i, name := range p.active {
+		parts[i] = strings.TrimSpace(name + "  " + p.detail[name])
+	}
+	line := p.status() + "  " + strings.Join(parts, " | ")
 	pad := ""
 	if len(line) < len(p.last) {
 		pad = strings.Repeat(" ", len(p.last)-len(line))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/terse-dev/terse/internal/atomicfile"
 	"github.com/terse-dev/terse/rl"
 )
 
@@ -70,6 +71,14 @@ type Difficulty struct {
 	MeanPassRate float64 `json:"mean_pass_rate"`
 	// Histogram counts prompts by correct rollouts, 0..K.
 	Histogram []int `json:"histogram"`
+	// EasyPassRate and HardPassRate are the mean pass rates of the Easy and
+	// the Hard prompts: the positive-reward density of each under
+	// truncation at L_R = L_T, from the profile's own rollouts.
+	// HardNoPositive is the share of Hard prompts none of whose K rollouts
+	// is correct (a group without any learning signal).
+	EasyPassRate   float64 `json:"easy_pass_rate"`
+	HardPassRate   float64 `json:"hard_pass_rate"`
+	HardNoPositive float64 `json:"hard_no_positive"`
 }
 
 // Run statuses.
@@ -140,6 +149,9 @@ type BudgetResult struct {
 	// order: the verdicts pair two runs problem by problem.
 	PerProblem     []float64 `json:"per_problem,omitempty"`
 	PerProblemPass []float64 `json:"per_problem_pass,omitempty"`
+	// PerProblemLength is each problem's mean length in tokens (capped at
+	// this budget), for the paired length comparisons of the verdicts.
+	PerProblemLength []float64 `json:"per_problem_length,omitempty"`
 }
 
 // Reproduction outcomes of a Verdict.
@@ -150,13 +162,24 @@ const (
 )
 
 // Verdict says whether the lab reproduces a finding, decided from measured
-// numbers by an explicit rule (verdict.go).
+// numbers by an explicit rule (rules.go and the finding's own file), over
+// one seed or pooled over Seeds seeds.
 type Verdict struct {
-	Claim      string             `json:"claim"`
-	Reproduced string             `json:"reproduced"` // yes, no or inconclusive
-	Rule       string             `json:"rule"`       // the decision rule, in words
-	Evidence   string             `json:"evidence"`   // the sentence the report shows
-	Numbers    map[string]float64 `json:"numbers"`    // the numbers that decided it
+	Claim      string `json:"claim"`
+	Reproduced string `json:"reproduced"` // yes, no or inconclusive
+	Rule       string `json:"rule"`       // the decision rule, in words
+	Evidence   string `json:"evidence"`   // the sentence the report shows
+	// Numbers are the numbers that decided it: for a paired comparison
+	// KEY_diff, KEY_lo95, KEY_hi95, KEY_lo90, KEY_hi90 and KEY_se (log
+	// ratios for lengths).
+	Numbers map[string]float64 `json:"numbers"`
+	// Clauses are the tested parts of the claim, each with its outcome.
+	Clauses []Clause `json:"clauses,omitempty"`
+	// Margins are the margins and thresholds the rule uses, fixed in
+	// advance (rules.go).
+	Margins []Margin `json:"margins,omitempty"`
+	// Seeds is the number of training seeds the verdict pools.
+	Seeds int `json:"seeds,omitempty"`
 }
 
 // FindingResult is one finding in results.json.
@@ -224,13 +247,9 @@ func writeJSON(path string, v any) error {
 	return writeFile(path, append(b, '\n'))
 }
 
-// writeFile writes data to path through a temporary file and a rename.
+// writeFile writes data to path atomically and durably (internal/atomicfile).
 func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	return nil

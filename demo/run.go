@@ -10,10 +10,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/terse-dev/terse/bench"
@@ -46,6 +48,12 @@ type Options struct {
 	Bar      bool
 	// Log receives rl's one-line summary of every training step; nil means none.
 	Log io.Writer
+	// Jobs is how many runs train side by side; 0 means DefaultJobs. Runs
+	// are independent and every kernel splits its work by GOMAXPROCS, not
+	// by load or by Jobs, so the results are the same for any Jobs; on 2
+	// cores two runs side by side fill the cores better than one run's
+	// split kernels (BENCHMARKS.md).
+	Jobs int
 }
 
 // demo is one invocation's state.
@@ -111,10 +119,10 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	d.prog = newProgress(o.Progress, o.Bar)
 	if !d.cachedBase() {
-		d.prog.plan("base model ladder", d.baseCost())
+		d.prog.plan(baseWork, d.baseCost())
 	}
 	if !d.cachedProfile() {
-		d.prog.plan("difficulty profile", d.profileCost())
+		d.prog.plan(profileWork, d.profileCost())
 	}
 	for _, s := range specs {
 		if _, ok := d.cachedRun(s); !ok {
@@ -124,23 +132,41 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	d.prog.startAll()
 
 	res := &Results{Schema: Schema, Model: o.Model, ModelHash: hash, BLAS: o.Policy.BLAS().Name(), Profile: p, Runs: []RunResult{}, Findings: []FindingResult{}}
-	base, err := d.base(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res.Base = &base
+	// The difficulty profile first (every run reads its Easy/Hard split),
+	// then the base ladder and the runs, o.Jobs at a time.
 	diff, err := d.profile(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res.Difficulty = diff
-	for _, s := range specs {
-		rr, err := d.run(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		res.Runs = append(res.Runs, rr)
+	// The costliest work starts first, so that the last piece to finish is
+	// a short one (the order changes no result).
+	var base RunResult
+	runs := make([]RunResult, len(specs))
+	jobs := []func(context.Context) error{func(ctx context.Context) (err error) { base, err = d.base(ctx); return err }}
+	costs := []float64{d.baseCost()}
+	for i, s := range specs {
+		jobs = append(jobs, func(ctx context.Context) (err error) { runs[i], err = d.run(ctx, s); return err })
+		costs = append(costs, d.runCost(s))
 	}
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return costs[order[a]] > costs[order[b]] })
+	sorted := make([]func(context.Context) error, len(jobs))
+	for i, k := range order {
+		sorted[i] = jobs[k]
+	}
+	n := o.Jobs
+	if n <= 0 {
+		n = DefaultJobs()
+	}
+	if err := runJobs(ctx, n, sorted); err != nil {
+		return nil, err
+	}
+	res.Base = &base
+	res.Runs = append(res.Runs, runs...)
 	// Findings not selected are reported when all their runs are cached.
 	for _, s := range Runs(p) {
 		if res.run(s.Name) != nil {
@@ -161,7 +187,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		v.Numbers = cleanNumbers(v.Numbers)
 		res.Findings = append(res.Findings, FindingResult{ID: f.ID, Name: f.Name, Title: f.Title, Runs: f.Runs, Verdict: v})
 	}
-	res.Notes = append(res.Notes, fmt.Sprintf("Findings 2 and 6 compare reward shapes under the paper's unified protocol, L_R = %d·L_T = %d (run %s is their truncation reference): with L_R = L_T no finished rollout is longer than L_T, so Laser and −L&C would coincide with truncation by construction.",
+	res.Notes = append(res.Notes, fmt.Sprintf("Findings 2 and 5 compare reward shapes under the paper's unified protocol, L_R = %d·L_T = %d (run %s is their truncation reference): with L_R = L_T no finished rollout is longer than L_T, so Laser and −L&C would coincide with truncation by construction.",
 		p.LongLimit, p.LongLimit*p.TargetLen, Unified))
 	if strings.HasPrefix(res.BLAS, "go") {
 		res.Notes = append(res.Notes, "ran on the pure-Go matrix multiply (OpenBLAS not found): correct but several times slower; install libopenblas-dev")
@@ -183,6 +209,45 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// DefaultJobs is how many runs go side by side by default: GOMAXPROCS,
+// at most 4 (each run holds its own model, optimizer and workspaces).
+func DefaultJobs() int { return min(max(runtime.GOMAXPROCS(0), 1), 4) }
+
+// runJobs runs jobs with at most n at a time, in order of start. The first
+// error cancels the jobs not yet finished and is returned.
+func runJobs(ctx context.Context, n int, jobs []func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan func(context.Context) error)
+	errs := make(chan error, len(jobs))
+	var wg sync.WaitGroup
+	for range min(n, len(jobs)) {
+		wg.Go(func() {
+			for job := range next {
+				if err := job(ctx); err != nil {
+					errs <- err
+					cancel()
+				}
+			}
+		})
+	}
+feed:
+	for _, job := range jobs {
+		select {
+		case next <- job:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err, ok := <-errs; ok {
+		return err
+	}
+	return ctx.Err()
 }
 
 // runOrder is a run's position in Runs (unknown names last).
@@ -260,7 +325,7 @@ func (d *demo) base(ctx context.Context) (RunResult, error) {
 	if err := readJSON(path, &rr); err == nil && rr.Fingerprint == d.key && rr.Status == StatusOK {
 		return rr, nil
 	}
-	d.prog.begin("base model ladder")
+	d.prog.begin(baseWork)
 	t0 := time.Now()
 	final, err := ladder(ctx, d.o.Policy, d.sampler, d.final, d.p.Budgets, d.p.K, d.p.Seed)
 	if err != nil {
@@ -271,9 +336,15 @@ func (d *demo) base(ctx context.Context) (RunResult, error) {
 	if err := writeJSON(path, rr); err != nil {
 		return RunResult{}, err
 	}
-	d.prog.end()
+	d.prog.end(baseWork)
 	return rr, nil
 }
+
+// Names of the pieces of work besides the runs, for the progress display.
+const (
+	baseWork    = "base model ladder"
+	profileWork = "difficulty profile"
+)
 
 // difficultyCache is profile/difficulty.json.
 type difficultyCache struct {
@@ -300,7 +371,7 @@ func (d *demo) profile(ctx context.Context) (*Difficulty, error) {
 		d.rates = c.Rates
 		return &c.Summary, nil
 	}
-	d.prog.begin("difficulty profile")
+	d.prog.begin(profileWork)
 	opts := model.SampleOptions{Temperature: float32(d.p.Temperature), TopP: float32(d.p.TopP), TopK: d.p.TopK, MaxNewTokens: d.p.TargetLen}
 	out, err := d.sampler.sample(ctx, d.o.Policy, d.train, d.p.PassRateK, opts, mix(d.p.Seed, seedProfile))
 	if err != nil {
@@ -321,15 +392,27 @@ func (d *demo) profile(ctx context.Context) (*Difficulty, error) {
 		s.MeanPassRate += rate / float64(len(d.train))
 		if rate > d.p.EasyAbove {
 			s.Easy++
+			s.EasyPassRate += rate
 		} else {
 			s.Hard++
+			s.HardPassRate += rate
+			if c == 0 {
+				s.HardNoPositive++
+			}
 		}
+	}
+	if s.Easy > 0 {
+		s.EasyPassRate /= float64(s.Easy)
+	}
+	if s.Hard > 0 {
+		s.HardPassRate /= float64(s.Hard)
+		s.HardNoPositive /= float64(s.Hard)
 	}
 	d.rates = rates
 	if err := writeJSON(path, difficultyCache{Fingerprint: d.key, Summary: s, Rates: rates}); err != nil {
 		return nil, err
 	}
-	d.prog.end()
+	d.prog.end(profileWork)
 	return &s, nil
 }
 
@@ -364,7 +447,7 @@ func (d *demo) run(ctx context.Context, s RunSpec) (RunResult, error) {
 		}
 		rr.Status, rr.Error = StatusFailed, err.Error()
 		d.prog.note(fmt.Sprintf("run %s failed: %v", s.Name, err))
-		d.prog.end()
+		d.prog.end(s.Name)
 		return rr, nil
 	}
 	d.prog.begin(s.Name)
@@ -398,7 +481,7 @@ func (d *demo) run(ctx context.Context, s RunSpec) (RunResult, error) {
 	steps := cfg.Run.Steps
 	lw := &lineWriter{fwd: d.o.Log, line: func(line string) {
 		if n, ok := stepOf(line); ok {
-			d.prog.update(float64(n)/float64(steps+1), fmt.Sprintf("step %d/%d", n, steps))
+			d.prog.update(s.Name, float64(n)/float64(steps+1), fmt.Sprintf("step %d/%d", n, steps))
 		}
 	}}
 	// Train updates policy in place; on a resume it first restores the last
@@ -419,7 +502,7 @@ func (d *demo) run(ctx context.Context, s RunSpec) (RunResult, error) {
 	rr.Summary = summarise(rr.Steps)
 	dg := rl.Diagnose(rr.Steps, rl.DiagnoseOptions{TargetLen: d.p.TargetLen, Staleness: 1})
 	rr.Dynamics = &dg
-	d.prog.update(float64(steps)/float64(steps+1), "final ladder")
+	d.prog.update(s.Name, float64(steps)/float64(steps+1), "final ladder")
 	if rr.Final, err = ladder(ctx, policy, d.sampler, d.finalSets(s.Name), d.p.Budgets, d.p.K, d.p.Seed); err != nil {
 		return fail(err)
 	}
@@ -427,7 +510,7 @@ func (d *demo) run(ctx context.Context, s RunSpec) (RunResult, error) {
 	if err := writeJSON(filepath.Join(dir, resultFile), rr); err != nil {
 		return RunResult{}, err
 	}
-	d.prog.end()
+	d.prog.end(s.Name)
 	return rr, nil
 }
 

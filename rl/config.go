@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/terse-dev/terse/internal/atomicfile"
 	"github.com/terse-dev/terse/reward"
 	"gopkg.in/yaml.v3"
 )
@@ -88,6 +89,7 @@ type LossConfig struct {
 	ClipHigh        float64 `toml:"clip_high" yaml:"clip_high" doc:"epsilon_high of the clipped ratio (paper: 0.28)"`
 	Agg             string  `toml:"agg" yaml:"agg" doc:"loss aggregation: token-mean (DAPO; paper silent), seq-mean-token-mean (GRPO) or seq-mean-token-sum"`
 	NormStd         bool    `toml:"norm_std" yaml:"norm_std" doc:"divide advantages by the group's std (GRPO); false = Dr. GRPO"`
+	GroupStats      string  `toml:"group_stats" yaml:"group_stats" doc:"group mean and std when a reward shape masks rollouts (PAPER.md §4.6): group (over all N, masked ones at their reward 0 and without loss; default, as verl's response mask) or unmasked (over the unmasked rollouts only; fewer than two left: no signal)"`
 	KL              string  `toml:"kl" yaml:"kl" doc:"KL estimator against the reference policy: none (paper silent; DAPO), k1 or k3; the k3 value is logged even when none"`
 	KLCoef          float64 `toml:"kl_coef" yaml:"kl_coef" doc:"beta, weight of the KL term; must be 0 when kl = none"`
 	EntropyCoef     float64 `toml:"entropy_coef" yaml:"entropy_coef" doc:"weight of the entropy bonus; 0 = off"`
@@ -137,7 +139,7 @@ func Default() Config {
 		Data:    DataConfig{Difficulty: "easy", PassRateK: 8, EasyAbove: 0.5},
 		Rollout: RolloutConfig{PromptsPerStep: LabPromptsPerStep, GroupSize: 8, RolloutLimit: LabRolloutLimit, Temperature: 1, TopP: 1},
 		Reward:  RewardConfig{Shape: "truncation", TargetLen: LabTargetLen, Alpha: 0.4},
-		Loss: LossConfig{ClipLow: 0.2, ClipHigh: 0.28, Agg: string(TokenMean), NormStd: true, KL: string(KLNone),
+		Loss: LossConfig{ClipLow: 0.2, ClipHigh: 0.28, Agg: string(TokenMean), NormStd: true, GroupStats: string(StatsWholeGroup), KL: string(KLNone),
 			Staleness: 1, SplitBy: "group", Shuffle: true, MicroBatch: 16},
 		Optim: OptimConfig{LR: LabLR, Schedule: "constant", WeightDecay: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, GradClip: 1},
 		Eval: EvalConfig{Every: 25, Budgets: []int{LabTargetLen / 4, LabTargetLen / 2, LabTargetLen, 2 * LabTargetLen, 4 * LabTargetLen},
@@ -346,7 +348,7 @@ func (c Config) Save(path string) error {
 	if err := c.WriteTOML(&buf); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("rl: config: %w", err)
 	}
 	return nil
@@ -399,6 +401,9 @@ func (c Config) Validate() error {
 	l := c.Loss
 	if _, err := ParseAgg(l.Agg); err != nil {
 		return bad("loss.agg", l.Agg, "want token-mean, seq-mean-token-mean or seq-mean-token-sum")
+	}
+	if _, err := ParseGroupStats(l.GroupStats); err != nil {
+		return bad("loss.group_stats", l.GroupStats, "want group or unmasked")
 	}
 	if _, err := ParseKL(l.KL); err != nil {
 		return bad("loss.kl", l.KL, "want none, k1 or k3")

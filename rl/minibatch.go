@@ -98,13 +98,19 @@ func SplitGroups(groups, groupSize, staleness int, seed uint64, shuffle bool) ([
 	return out, nil
 }
 
-// FilterGroups implements DAPO's dynamic sampling (arXiv 2503.14476): it
-// returns the indices of the groups whose unmasked rewards are not all equal.
-// Groups whose rewards are all equal (all correct, all wrong, all truncated)
-// have zero advantage and only dilute the batch; groups with fewer than two
-// unmasked rollouts are dropped too. rewards is (G)(N); masked is nil or
-// (G)(N). Re-sampling to refill the batch is the trainer's job.
+// FilterGroups is FilterGroupsWith under StatsWholeGroup, the default.
 func FilterGroups(rewards [][]float64, masked [][]bool) ([]int, error) {
+	return FilterGroupsWith(rewards, masked, StatsWholeGroup)
+}
+
+// FilterGroupsWith implements DAPO's dynamic sampling (arXiv 2503.14476):
+// it returns the indices of the groups that carry a learning signal, those
+// where some unmasked rollout gets a nonzero advantage under stats
+// (GroupAdvantagesWith). Groups without one (all rewards equal: all
+// correct, all wrong, all truncated; or every rollout that differs is
+// masked) only dilute the batch. rewards is (G)(N); masked is nil or
+// (G)(N). Re-sampling to refill the batch is the trainer's job.
+func FilterGroupsWith(rewards [][]float64, masked [][]bool, stats GroupStats) ([]int, error) {
 	if masked != nil && len(masked) != len(rewards) {
 		return nil, fmt.Errorf("rl: dynamic sampling: %d groups of rewards but %d of masks", len(rewards), len(masked))
 	}
@@ -117,20 +123,15 @@ func FilterGroups(rewards [][]float64, masked [][]bool) ([]int, error) {
 				return nil, fmt.Errorf("rl: dynamic sampling: group %d has %d rewards but %d mask entries", g, len(rs), len(m))
 			}
 		}
-		n, first, varied := 0, 0.0, false
-		for i, r := range rs {
-			if m != nil && m[i] {
-				continue
-			}
-			if n == 0 {
-				first = r
-			} else if r != first {
-				varied = true
-			}
-			n++
+		adv, err := GroupAdvantagesWith(rs, m, false, stats)
+		if err != nil {
+			return nil, fmt.Errorf("rl: dynamic sampling: group %d: %w", g, err)
 		}
-		if varied {
-			keep = append(keep, g)
+		for _, a := range adv {
+			if a != 0 {
+				keep = append(keep, g)
+				break
+			}
 		}
 	}
 	return keep, nil

@@ -112,29 +112,37 @@ func TestFilterGroups(t *testing.T) {
 		{1, 1, 1},       // all correct: drop
 		{0, 0, 0},       // all wrong: drop
 		{1, 0, 0},       // keep
-		{1, 0, 1},       // masked 0 leaves {1, 1}: drop
+		{1, 0, 1},       // masked 0: whole group {1, 0, 1} keeps; unmasked {1, 1} drops
 		{0.5, 0.5, 0.4}, // keep
-		{1, 0, 0},       // one unmasked: drop
+		{1, 0, 0},       // one unmasked: whole group keeps (its 1 is above the mean); unmasked drops
+		{0, 1, 0},       // the differing rollout masked: whole group keeps (the unmasked 0s are below the mean); unmasked drops
 	}
-	masked := [][]bool{nil, nil, nil, {false, true, false}, nil, {false, true, true}}
+	masked := [][]bool{nil, nil, nil, {false, true, false}, nil, {false, true, true}, {false, true, false}}
 	for i := range masked {
 		if masked[i] == nil {
 			masked[i] = make([]bool, 3)
 		}
 	}
-	got, err := FilterGroups(rewards, masked)
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		stats  GroupStats
+		masked [][]bool
+		want   []int
+	}{
+		{StatsWholeGroup, masked, []int{2, 3, 4, 5, 6}},
+		{StatsUnmasked, masked, []int{2, 4}},
+		{StatsWholeGroup, nil, []int{2, 3, 4, 5, 6}},
+		{StatsUnmasked, nil, []int{2, 3, 4, 5, 6}},
+	} {
+		got, err := FilterGroupsWith(rewards, tc.masked, tc.stats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s, masks %v: kept %v, want %v", tc.stats, tc.masked != nil, got, tc.want)
+		}
 	}
-	if want := []int{2, 4}; !reflect.DeepEqual(got, want) {
-		t.Errorf("kept %v, want %v", got, want)
-	}
-	got, err = FilterGroups(rewards, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []int{2, 3, 4, 5}; !reflect.DeepEqual(got, want) {
-		t.Errorf("kept %v without masks, want %v", got, want)
+	if got, _ := FilterGroups(rewards, masked); !reflect.DeepEqual(got, []int{2, 3, 4, 5, 6}) {
+		t.Errorf("FilterGroups is not the whole-group default: kept %v", got)
 	}
 	if _, err := FilterGroups(rewards, masked[:2]); err == nil {
 		t.Error("mask rows mismatch accepted")

@@ -1,7 +1,6 @@
 package rl
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -21,6 +20,7 @@ import (
 	"github.com/terse-dev/terse/engine/model"
 	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/grade"
+	"github.com/terse-dev/terse/internal/atomicfile"
 	"github.com/terse-dev/terse/reward"
 )
 
@@ -82,6 +82,20 @@ type trainer struct {
 	pad     int32
 	dir     string
 	logFile *os.File
+	timing  StepTiming // cumulative wall time per phase of step
+	// inOrder cuts micro-batches in rollout order instead of by length
+	// (BenchmarkGRPOStep's "before" layout).
+	inOrder bool
+}
+
+// StepTiming is the wall time a GRPO step spends in each phase, summed
+// over the steps run so far (BenchmarkGRPOStep reports it per step).
+type StepTiming struct {
+	Sample time.Duration // rollouts: the policy's KV-cached decoding
+	Grade  time.Duration // grading, reward shaping, statistics, advantages
+	Ref    time.Duration // reference-policy log-probs (one forward pass)
+	Update time.Duration // policy forward, objective, backward and AdamW
+	Steps  int
 }
 
 // rollout is one sampled completion with everything the update needs.
@@ -187,7 +201,11 @@ func (t *trainer) run(ctx context.Context) (*TrainResult, error) {
 			return nil, err
 		}
 		start = step
-		kept, err := truncateSteps(logPath, step)
+		kept, err := truncateSteps(logPath, step, func(format string, args ...any) {
+			if t.in.Progress != nil {
+				fmt.Fprintf(t.in.Progress, "warning: "+format+"\n", args...)
+			}
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -428,6 +446,9 @@ func (t *trainer) step(ctx context.Context, step int) (StepLog, error) {
 	if err != nil {
 		return s, fmt.Errorf("sampling: %w", err)
 	}
+	t1 := time.Now()
+	t.timing.Sample += t1.Sub(t0)
+	t.timing.Steps++
 
 	// Grade and reward.
 	if a, ok := t.shape.(interface{ TargetLen() int }); ok {
@@ -447,7 +468,11 @@ func (t *trainer) step(ctx context.Context, step int) (StepLog, error) {
 		if st, ok := t.shape.(reward.Stateful); ok {
 			st.Observe(groups[i])
 		}
-		outcomes[i] = t.shape.Rewards(groups[i])
+		shape, err := promptShape(t.shape, p) // the prompt's own L_T, when it has one
+		if err != nil {
+			return s, err
+		}
+		outcomes[i] = shape.Rewards(groups[i])
 		if len(outcomes[i]) != N {
 			return s, fmt.Errorf("reward shape %s returned %d outcomes for %d rollouts", t.shape, len(outcomes[i]), N)
 		}
@@ -473,13 +498,13 @@ func (t *trainer) step(ctx context.Context, step int) (StepLog, error) {
 		keep[i] = i
 	}
 	if t.cfg.Loss.DynamicSampling {
-		if keep, err = FilterGroups(rewards, masks); err != nil {
+		if keep, err = FilterGroupsWith(rewards, masks, GroupStats(t.cfg.Loss.GroupStats)); err != nil {
 			return s, err
 		}
 	}
 	var rs []rollout
 	for _, i := range keep {
-		adv, err := GroupAdvantages(rewards[i], masks[i], t.cfg.Loss.NormStd)
+		adv, err := GroupAdvantagesWith(rewards[i], masks[i], t.cfg.Loss.NormStd, GroupStats(t.cfg.Loss.GroupStats))
 		if err != nil {
 			return s, fmt.Errorf("group %d: %w", i, err)
 		}
@@ -496,9 +521,13 @@ func (t *trainer) step(ctx context.Context, step int) (StepLog, error) {
 		s.StepSeconds = time.Since(t0).Seconds()
 		return s, nil // dynamic sampling dropped every group: nothing to learn from
 	}
+	t2 := time.Now()
+	t.timing.Grade += t2.Sub(t1)
 	if err := t.refLogp(rs); err != nil {
 		return s, err
 	}
+	t3 := time.Now()
+	t.timing.Ref += t3.Sub(t2)
 
 	// Mini-batches: S sequential updates.
 	var mbs [][]int
@@ -529,6 +558,7 @@ func (t *trainer) step(ctx context.Context, step int) (StepLog, error) {
 	s.ClipFrac = total.Stats.ClipFrac()
 	s.PGLoss = total.PGLoss / float64(len(mbs))
 	s.GradNorm = gnorm / float64(len(mbs))
+	t.timing.Update += time.Since(t3)
 	s.StepSeconds = time.Since(t0).Seconds()
 	return s, nil
 }
@@ -558,8 +588,19 @@ func (t *trainer) pack(rs []rollout, idx []int, temp float64) *model.Batch {
 	return b
 }
 
-// microBatches cuts idx into runs of at most loss.micro_batch rollouts.
-func (t *trainer) microBatches(idx []int) [][]int {
+// microBatches cuts rollouts idx into runs of at most loss.micro_batch,
+// longest first after a stable sort by length (prompt plus tokens): each
+// micro-batch is padded to its longest row, so grouping similar lengths
+// saves the padding's forward and backward work (attention grows with the
+// square of the padded length). The update is the same in exact
+// arithmetic; in floating point the gradient is summed in another order.
+func (t *trainer) microBatches(rs []rollout, idx []int) [][]int {
+	idx = slices.Clone(idx)
+	if !t.inOrder {
+		slices.SortStableFunc(idx, func(a, b int) int {
+			return (len(rs[b].prompt) + len(rs[b].tokens)) - (len(rs[a].prompt) + len(rs[a].tokens))
+		})
+	}
 	var out [][]int
 	for len(idx) > 0 {
 		n := min(len(idx), t.cfg.Loss.MicroBatch)
@@ -575,7 +616,7 @@ func (t *trainer) refLogp(rs []rollout) error {
 	for i := range all {
 		all[i] = i
 	}
-	for _, mb := range t.microBatches(all) {
+	for _, mb := range t.microBatches(rs, all) {
 		b := t.pack(rs, mb, t.cfg.Rollout.Temperature)
 		logp, _, err := t.ref.Forward(t.refWS, b)
 		if err != nil {
@@ -610,7 +651,7 @@ func (t *trainer) update(rs []rollout, mb []int) (Value, model.StepStats, error)
 	}
 	t.policy.ZeroGrad()
 	var total Value
-	for _, micro := range t.microBatches(mb) {
+	for _, micro := range t.microBatches(rs, mb) {
 		b := t.pack(rs, micro, t.cfg.Rollout.Temperature)
 		logp, ent, err := t.policy.Forward(t.ws, b)
 		if err != nil {
@@ -710,6 +751,10 @@ func stepDir(dir string, step int) string {
 // reward-shape state), written last so that a directory without it is
 // incomplete.
 func (t *trainer) save(step int) error {
+	// The step records up to this checkpoint must survive what it survives.
+	if err := t.logFile.Sync(); err != nil {
+		return fmt.Errorf("rl: checkpoint step %d: fsync %s: %w", step, StepsFile, err)
+	}
 	dir := stepDir(t.dir, step)
 	err := checkpoint.Save(dir, t.policy, t.in.Tokenizer)
 	if err != nil {
@@ -816,8 +861,9 @@ func (t *trainer) restore() (int, error) {
 }
 
 // truncateSteps drops the records after step from a run's steps.jsonl (the
-// steps a resumed run will redo) and returns how many it kept.
-func truncateSteps(path string, step int) (int, error) {
+// steps a resumed run will redo) and returns how many it kept. A torn last
+// line (an interrupted write) is dropped with a warning through warnf.
+func truncateSteps(path string, step int, warnf func(string, ...any)) (int, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
@@ -825,42 +871,31 @@ func truncateSteps(path string, step int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("rl: resume: %w", err)
 	}
+	defer f.Close()
 	kept := 0
 	var keep bytes.Buffer
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	ln := 0
-	for sc.Scan() {
-		ln++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err = scanJSONL(f, path, warnf, func(ln int, line []byte) error {
 		var s struct{ Step *int }
 		if err := json.Unmarshal(line, &s); err != nil || s.Step == nil {
-			f.Close()
-			return 0, fmt.Errorf("rl: resume: %s:%d: not a step record", path, ln)
+			return fmt.Errorf("rl: resume: %s:%d: not a step record", path, ln)
 		}
 		if *s.Step <= step {
 			keep.Write(line)
 			keep.WriteByte('\n')
 			kept++
 		}
-	}
-	f.Close()
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("rl: resume: %w", err)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return kept, writeAtomic(path, keep.Bytes())
 }
 
-// writeAtomic writes data to path through a temporary file and a rename.
+// writeAtomic writes data to path atomically and durably: temporary file,
+// fsync, rename, fsync of the directory (internal/atomicfile).
 func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("rl: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
 	return nil

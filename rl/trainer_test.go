@@ -239,27 +239,37 @@ func TestTrainDifficultyMaskingAndDynamicSampling(t *testing.T) {
 	if err != nil || strings.Count(string(rates), "toy") != 4 {
 		t.Fatalf("pass rates %s: %v", rates, err)
 	}
-	// Hard prompts, −I masking (incorrect rollouts masked), dynamic sampling.
-	dir = t.TempDir()
-	c = toyConfig(dir)
-	c.Run.Steps, c.Eval.Every = 3, 0
-	c.Data.Difficulty = "hard"
-	c.Reward.Shape = "truncation-I"
-	c.Loss.DynamicSampling = true
-	c.Loss.Staleness = 4
-	res, err := Train(context.Background(), TrainInputs{Config: c, Policy: m, Tokenizer: tok, Train: ps, Correct: correct})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range res.Steps {
-		// Every incorrect rollout is masked, so the share masked is 1 − accuracy.
-		if math.Abs(s.MaskedRate-(1-s.Accuracy)) > 1e-12 {
-			t.Errorf("step %d: masked %v, accuracy %v", s.Step, s.MaskedRate, s.Accuracy)
+	// Hard prompts, −I masking (incorrect rollouts masked), dynamic sampling,
+	// under both readings of a masked group's statistics (GroupStats).
+	for _, stats := range []GroupStats{StatsUnmasked, StatsWholeGroup} {
+		dir = t.TempDir()
+		c = toyConfig(dir)
+		c.Run.Steps, c.Eval.Every = 3, 0
+		c.Data.Difficulty = "hard"
+		c.Reward.Shape = "truncation-I"
+		c.Loss.DynamicSampling = true
+		c.Loss.Staleness = 4
+		c.Loss.GroupStats = string(stats)
+		res, err := Train(context.Background(), TrainInputs{Config: c, Policy: m, Tokenizer: tok, Train: ps, Correct: correct})
+		if err != nil {
+			t.Fatal(err)
 		}
-		// With −I the unmasked rewards are all 1: dynamic sampling drops
-		// every group, so no update happens.
-		if !math.IsNaN(s.GradNorm) {
-			t.Errorf("step %d updated (grad norm %v) although every group has equal rewards", s.Step, s.GradNorm)
+		for _, s := range res.Steps {
+			t.Logf("%s: step %d: accuracy %v, grad norm %v", stats, s.Step, s.Accuracy, s.GradNorm)
+			// Every incorrect rollout is masked, so the share masked is 1 − accuracy.
+			if math.Abs(s.MaskedRate-(1-s.Accuracy)) > 1e-12 {
+				t.Errorf("%s: step %d: masked %v, accuracy %v", stats, s.Step, s.MaskedRate, s.Accuracy)
+			}
+			switch {
+			case stats == StatsUnmasked && !math.IsNaN(s.GradNorm):
+				// With −I the unmasked rewards are all 1: dynamic sampling
+				// drops every group, so no update happens.
+				t.Errorf("%s: step %d updated (grad norm %v) although every group's unmasked rewards are equal", stats, s.Step, s.GradNorm)
+			case stats == StatsWholeGroup && s.Step >= 1 && s.Accuracy > 0 && s.Accuracy < 1 && math.IsNaN(s.GradNorm):
+				// Over the whole group a short correct rollout among
+				// masked wrong ones sits above the mean: it is learnt from.
+				t.Errorf("%s: step %d (accuracy %v) did not update", stats, s.Step, s.Accuracy)
+			}
 		}
 	}
 }

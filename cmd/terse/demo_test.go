@@ -11,6 +11,8 @@ func TestDemoUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--only", "rewards,nosuch"},
 		{"--out", ""},
+		{"--quick", "--full"},
+		{"--jobs", "-1"},
 	} {
 		cmd := newDemoCmd()
 		cmd.SetOut(&bytes.Buffer{})
