@@ -7,6 +7,7 @@ import (
 	"github.com/terse-dev/terse/codegrade"
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/grade"
+	"github.com/terse-dev/terse/grade/batch"
 )
 
 // Grader adapts grade.Grade to eval.Grader for math problems only; it is
@@ -48,11 +49,7 @@ func (g Graders) Grade(response string, p bench.Problem) eval.Verdict {
 		}
 		return CodeVerdict(g.Code.Grade(context.Background(), response, tests))
 	}
-	o := g.Math
-	if tol, ok := p.Meta["tolerance"].(float64); ok && tol > o.AbsTol {
-		o.AbsTol = tol
-	}
-	v := grade.Grade(response, p.Gold, o)
+	v := grade.Grade(response, p.Gold, batch.ProblemOptions(g.Math, p))
 	return eval.Verdict{Correct: v.Correct, Reason: string(v.Reason), Extracted: v.Extracted, Matched: v.Matched}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/terse-dev/terse/eval/force"
 	"github.com/terse-dev/terse/eval/store"
 	"github.com/terse-dev/terse/lab"
-	"github.com/terse-dev/terse/modelserver"
 )
 
 // TestEvalForcedByTokenIDs: terse serve behind a proxy that hides /tokenize
@@ -29,24 +27,15 @@ func TestEvalForcedByTokenIDs(t *testing.T) {
 		t.Skip("samples lab-base through terse serve")
 	}
 	const closing = "\n</think>\n"
-	m, tok, err := lab.LoadModel(lab.BaseModel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := modelserver.New(modelserver.Options{Model: m, Tokenizer: tok, ModelName: "lab", ChatTemplate: modelserver.ChatTemplatePlain,
-		ThinkingClosing: closing, ThinkingExtension: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := srv.Handler()
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "tokenize") {
-			http.NotFound(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	hs, tok := labThinkingServer(t, closing, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "tokenize") {
+				http.NotFound(w, r)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
 	end := tok.Encode("</think>")
 	if len(end) != 1 {
 		t.Fatalf("</think> is %d lab tokens, want 1", len(end))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/terse-dev/terse/engine/tokenizer"
 	"github.com/terse-dev/terse/eval"
 	"github.com/terse-dev/terse/eval/force"
 	"github.com/terse-dev/terse/eval/metrics"
@@ -30,17 +31,7 @@ func TestEvalForcedMatchesServerBudget(t *testing.T) {
 		t.Skip("samples lab-base through terse serve")
 	}
 	const closing = "\n</think>\n"
-	m, tok, err := lab.LoadModel(lab.BaseModel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := modelserver.New(modelserver.Options{Model: m, Tokenizer: tok, ModelName: "lab", ChatTemplate: modelserver.ChatTemplatePlain,
-		ThinkingClosing: closing, ThinkingExtension: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	hs, tok := labThinkingServer(t, closing, nil)
 	dir := t.TempDir()
 	common := []string{"eval", "--endpoint", hs.URL, "--model", lab.BaseModel, "--template", "{question}", "--api", "completions",
 		"--prefill", "<think>\n", "--bench", "lab-add", "--limit", "5", "-k", "2", "--max-tokens", "256", "--budgets", "32,64,256",
@@ -183,4 +174,28 @@ func scanProbes(path string, fn func(force.Probe)) error {
 		fn(q)
 	}
 	return nil
+}
+
+// labThinkingServer serves lab-base through terse serve with the plain chat
+// template, the given thinking closing message and no extension window, so a
+// live thinking budget B cuts exactly where a forced answer at B does. wrap,
+// when not nil, wraps the server's handler (e.g. to hide endpoints).
+func labThinkingServer(t *testing.T, closing string, wrap func(http.Handler) http.Handler) (*httptest.Server, tokenizer.Tokenizer) {
+	t.Helper()
+	m, tok, err := lab.LoadModel(lab.BaseModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := modelserver.New(modelserver.Options{Model: m, Tokenizer: tok, ModelName: "lab", ChatTemplate: modelserver.ChatTemplatePlain,
+		ThinkingClosing: closing, ThinkingExtension: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return hs, tok
 }
