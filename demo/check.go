@@ -47,6 +47,9 @@ func Check(dir string) error {
 		if v.Reproduced != Inconclusive && len(v.Clauses) == 0 {
 			bad("%s: finding %s: verdict %s without the clauses that decided it", ResultsFile, f.Name, v.Reproduced)
 		}
+		if v.Reproduced != Yes && v.LabDiff == "" {
+			bad("%s: finding %s: %s without what in the lab differs from the paper (lab_differs)", ResultsFile, f.Name, v.Reproduced)
+		}
 	}
 	if !slices.Equal(names, FindingNames()) {
 		bad("%s: findings %v, want %v", ResultsFile, names, FindingNames())

@@ -263,3 +263,32 @@ func recipeTable(all []*Results, pooled Verdict) *table {
 	}
 	return t
 }
+
+// densityTable sets the lab's positive-reward density of Easy and Hard
+// prompts, per seed, beside the paper's definition (finding 3): from the
+// difficulty profile (the base's K rollouts per prompt under truncation at
+// L_R = L_T) and from the first training steps of the Easy-only baseline
+// and the Hard-only run.
+func densityTable(all []*Results) *table {
+	const n = 8
+	t := &table{Head: []string{"source", "Easy prompts", "Hard prompts", fmt.Sprintf("first %d training steps, Easy-only: positive rollouts / groups with one", n), fmt.Sprintf("first %d training steps, Hard-only", n)}}
+	t.Rows = append(t.Rows, []string{"paper (PAPER.md §3, §5.3)", "pass rate > 0.5 over 8 base rollouts", "pass rate ≤ 0.5; no density figure given", "", ""})
+	dens := func(rr *RunResult) string {
+		pr, pg, ok := positiveDensity(rr, n)
+		if !ok {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f / %.0f%%", pr, 100*pg)
+	}
+	for _, r := range all {
+		d := r.Difficulty
+		if d == nil {
+			continue
+		}
+		t.Rows = append(t.Rows, []string{fmt.Sprintf("lab, seed %d (profile: %d rollouts per prompt)", r.Profile.Seed, d.K),
+			fmt.Sprintf("%d of %d prompts, pass rate %.2f", d.Easy, d.Prompts, d.EasyPassRate),
+			fmt.Sprintf("%d prompts, pass rate %.2f, %.0f%% with no positive", d.Hard, d.HardPassRate, 100*d.HardNoPositive),
+			dens(r.run(Baseline)), dens(r.run(runHard))})
+	}
+	return t
+}

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -107,6 +108,7 @@ func commonOverrides(p Profile) []string {
 		"reward.shape=truncation",
 		"reward.target_len=" + strconv.Itoa(p.TargetLen),
 		"optim.lr=" + strconv.FormatFloat(p.LR, 'g', -1, 64),
+		"optim.schedule=" + cmp.Or(p.Schedule, "constant"),
 		"loss.micro_batch=" + strconv.Itoa(p.MicroBatch),
 		"eval.every=" + strconv.Itoa(p.EvalEvery),
 		"eval.budgets=" + strings.Join(budgets, ","),

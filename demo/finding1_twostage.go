@@ -22,6 +22,7 @@ func findingTwoStage(p Profile) Finding {
 			"A run with fewer than 10 steps or degenerate lengths is inconclusive.",
 		Margins: []Margin{mEntropy, mStageAcc},
 		clauses: twoStageClauses,
+		labDiff: twoStageLabDiff,
 	}
 }
 
@@ -133,4 +134,25 @@ func meanEntropy(steps []rl.StepLog, step, w int, forward bool) float64 {
 	}
 	m, _ := meanSE(xs)
 	return m
+}
+
+// twoStageLabDiff: the lab's run is short and its model tiny.
+func twoStageLabDiff(seeds []*Results) string {
+	p := seeds[0].Profile
+	return fmt.Sprintf("The lab trains a 0.4M-parameter model for %d steps of %d prompts × %d rollouts at L_T = %d tokens; the paper trains a 1.5B model for ~800 steps of 128 × 8 at L_T = 4k. Baseline training length, first → last quarter of the steps: %s; entropy: %s.",
+		p.Steps, p.PromptsPerStep, p.GroupSize, p.TargetLen,
+		perSeed(seeds, func(r *Results) (string, bool) {
+			rr := r.run(Baseline)
+			if rr == nil || rr.Summary == nil {
+				return "", false
+			}
+			return fmt.Sprintf("%.0f → %.0f tokens", rr.Summary.LengthStart, rr.Summary.LengthEnd), true
+		}),
+		perSeed(seeds, func(r *Results) (string, bool) {
+			rr := r.run(Baseline)
+			if rr == nil || rr.Summary == nil {
+				return "", false
+			}
+			return fmt.Sprintf("%.3f → %.3f", rr.Summary.EntropyStart, rr.Summary.EntropyEnd), true
+		}))
 }

@@ -23,6 +23,7 @@ func findingBudget(p Profile) Finding {
 			"A budget at which every run scores 0 on every problem cannot decide (inconclusive).",
 		Margins: []Margin{mMeanAtK},
 		clauses: budgetClauses,
+		labDiff: budgetLabDiff,
 	}
 }
 
@@ -70,4 +71,23 @@ func budgetClauses(j *judge) {
 	}
 	j.clause("c", "truncation is the most balanced: its ladder-average Mean@k is above Kimi-1.5's and at least Laser's and Laser-D's", allOf(outs),
 		"Mean@k averaged over the ladder: "+strings.Join(parts, "; ")+".")
+}
+
+// budgetLabDiff: the lab's ladder and runs are short.
+func budgetLabDiff(seeds []*Results) string {
+	p := seeds[0].Profile
+	sm, lg := ladderEnds(p)
+	bench := inDomain(p)
+	return fmt.Sprintf("The lab's ladder is %d–%d tokens (the paper's 2k–32k) and its runs last %d steps (the paper's ~800; its Kimi-1.5 ceiling loss, MATH-500 Mean@8 ≈0.85 → ≈0.69 at 32k, is measured after the whole run). Mean@k at budgets %d / %d, truncation (L_R = %d·L_T) against Kimi-1.5: %s.",
+		sm, lg, p.Steps, sm, lg, p.LongLimit,
+		perSeed(seeds, func(r *Results) (string, bool) {
+			ts, ok1 := finalAt(r, Unified, bench, sm)
+			tl, ok2 := finalAt(r, Unified, bench, lg)
+			ks, ok3 := finalAt(r, runKimi, bench, sm)
+			kl, ok4 := finalAt(r, runKimi, bench, lg)
+			if !(ok1 && ok2 && ok3 && ok4) {
+				return "", false
+			}
+			return fmt.Sprintf("%.3f / %.3f vs %.3f / %.3f", ts.MeanAtK, tl.MeanAtK, ks.MeanAtK, kl.MeanAtK), true
+		}))
 }

@@ -22,6 +22,7 @@ func findingDifficulty(p Profile) Finding {
 			"(c) yes when Easy-only beats Full beyond the band or the two are equivalent; no when Full beats Easy-only beyond the band; else inconclusive.",
 		Margins: []Margin{mMeanAtK},
 		clauses: difficultyClauses,
+		labDiff: difficultyLabDiff,
 	}
 }
 
@@ -80,4 +81,42 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// difficultyLabDiff: the lab's Hard prompts still carry signal, and its
+// Easy prompts are only the easiest levels of a benchmark that spans all.
+func difficultyLabDiff(seeds []*Results) string {
+	const n = 8
+	density := func(run string) func(r *Results) (string, bool) {
+		return func(r *Results) (string, bool) {
+			pr, pg, ok := positiveDensity(r.run(run), n)
+			return fmt.Sprintf("%.2f of rollouts, %.0f%% of groups", pr, 100*pg), ok
+		}
+	}
+	return fmt.Sprintf("The lab's Hard prompts are sparse but not barren: over the first %d training steps the positive-reward density of Hard-only training was %s (Easy-only: %s); the paper's Hard-only runs fail for lack of positive reward (entropy spikes, length collapses early); the lab's Hard-only run showed an entropy explosion or a length collapse in %s. The lab's Easy prompts are the easiest of its pool (%s), while the held-out benchmark spans levels 1–5, so Hard-only and Full train on what the benchmark mostly asks; the paper selects Easy from ~40k DeepScaleR prompts and tests on harder benchmarks than its training set.",
+		n, perSeed(seeds, density(runHard)), perSeed(seeds, density(Baseline)), unstableSeeds(seeds, runHard),
+		perSeed(seeds, func(r *Results) (string, bool) {
+			d := r.Difficulty
+			if d == nil {
+				return "", false
+			}
+			return fmt.Sprintf("%d of %d prompts, base pass rate %.2f against %.2f for Hard", d.Easy, d.Prompts, d.EasyPassRate, d.HardPassRate), true
+		}))
+}
+
+// unstableSeeds says in how many seeds run shows an entropy explosion or a
+// length collapse (unstable), of the seeds where it ran.
+func unstableSeeds(seeds []*Results, run string) string {
+	n, of := 0, 0
+	for _, r := range seeds {
+		rr := r.run(run)
+		if rr == nil || rr.Status != StatusOK {
+			continue
+		}
+		of++
+		if u, _ := unstable(rr, r.Profile); u {
+			n++
+		}
+	}
+	return fmt.Sprintf("%d of %d seeds", n, of)
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -24,6 +25,7 @@ func findingGroupSize(p Profile) Finding {
 			"(c) paired per-problem Pass@k there: yes when equivalent within ±0.05 (90% band); no when the whole 95% band lies beyond ±0.05; else inconclusive.",
 		Margins: []Margin{mDrop, mMeanAtK, mPassAtK},
 		clauses: groupSizeClauses,
+		labDiff: groupSizeLabDiff,
 	}
 }
 
@@ -55,4 +57,20 @@ func groupSizeClauses(j *judge) {
 	c = j.cmp("pass_at_k_large_vs_small", hi, lo, bench, lg, passAtK)
 	j.clause("c", "Pass@k barely moves", barelyMoves(c, MarginPassAtK),
 		fmt.Sprintf("Pass@k, N = %d − N = %d at budget %d: %s.", nHi, nLo, lg, c))
+}
+
+// groupSizeLabDiff: on the lab's Easy prompts even the smallest group
+// almost always holds a positive, so a larger N adds little.
+func groupSizeLabDiff(seeds []*Results) string {
+	p := seeds[0].Profile
+	sizes := slices.Sorted(slices.Values(p.GroupSizes))
+	lo, hi := sizes[0], sizes[len(sizes)-1]
+	return fmt.Sprintf("On the lab's Easy prompts a small group already finds a positive: at the base's mean pass rate p under truncation, a group of N = %d holds at least one positive with probability 1 − (1 − p)^N = %s, so N = %d adds little signal that N = %d lacks. The paper's ablation is N = 8–32 with 128 prompts per step on a 1.5B model over ~800 steps; the lab has %d prompts per step and %d steps, and at this scale the length fall and the final Mean@k vary between seeds by as much as the effect (the clauses' evidence).",
+		lo, perSeed(seeds, func(r *Results) (string, bool) {
+			d := r.Difficulty
+			if d == nil || d.Easy == 0 {
+				return "", false
+			}
+			return fmt.Sprintf("%.3f (p = %.2f)", 1-math.Pow(1-d.EasyPassRate, float64(lo)), d.EasyPassRate), true
+		}), hi, lo, p.PromptsPerStep, p.Steps)
 }

@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/terse-dev/terse/rl"
 )
@@ -23,6 +24,7 @@ func findingMasking(p Profile) Finding {
 			"(c) both: −L&C longer than truncation (as in (b)) and its Mean@k higher beyond the 95% band; no when −L&C is shorter or equal in length, or its Mean@k is lower beyond the band or equivalent (inside ±0.05): equal accuracy is not better; else inconclusive.",
 		Margins: []Margin{mTrap, mLength, mMeanAtK},
 		clauses: maskingClauses,
+		labDiff: maskingLabDiff,
 	}
 }
 
@@ -75,4 +77,23 @@ func trapWord(b bool) string {
 		return "trapped"
 	}
 	return "not trapped"
+}
+
+// maskingLabDiff: the traps come late in the paper; the lab's runs end
+// before.
+func maskingLabDiff(seeds []*Results) string {
+	p := seeds[0].Profile
+	entropy := func(r *Results) (string, bool) {
+		var parts []string
+		for _, name := range []string{runMaskI, runMaskLCSI, Unified} {
+			rr := r.run(name)
+			if rr == nil || rr.Summary == nil {
+				return "", false
+			}
+			parts = append(parts, fmt.Sprintf("%.3f → %.3f", rr.Summary.EntropyStart, rr.Summary.EntropyEnd))
+		}
+		return strings.Join(parts, " / "), true
+	}
+	return fmt.Sprintf("The lab's runs last %d steps; the paper sees the short-is-correct trap after ~400 steps and −L&C−L&I's exploitation after ~200 (PAPER.md §5.5), so clause (a) cannot be decided here: the rule counts a missing trap against the paper only in runs of at least %d steps. Policy entropy, first → last quarter of the steps, −I / −L&C−S&I / truncation: %s.",
+		p.Steps, TrapOnsetSteps, perSeed(seeds, entropy))
 }

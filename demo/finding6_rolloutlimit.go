@@ -17,6 +17,7 @@ func findingRolloutLimit(p Profile) Finding {
 			"(c) paired per-problem Mean@k there: yes when L_R = L_T beats the long limit beyond the band or the two are equivalent (90% band inside ±0.05); no when it is lower beyond the band; else inconclusive.",
 		Margins: []Margin{mNegLength, mLength, mMeanAtK},
 		clauses: rolloutLimitClauses,
+		labDiff: rolloutLimitLabDiff,
 	}
 }
 
@@ -49,4 +50,22 @@ func rolloutLimitClauses(j *judge) {
 	c = j.cmp("mean_at_k_equal_vs_long", Baseline, Unified, bench, lg, meanAtK)
 	j.clause("c", "Mean@k equal or better with L_R = L_T", atLeast(c, MarginMeanAtK, false),
 		fmt.Sprintf("Mean@k L_R = L_T − long limit at budget %d: %s.", lg, c))
+}
+
+// rolloutLimitLabDiff: the lab's policy rarely writes past L_T, so the
+// long limit sees nearly the same rollouts as L_R = L_T.
+func rolloutLimitLabDiff(seeds []*Results) string {
+	p := seeds[0].Profile
+	bench := inDomain(p)
+	over := func(run string) func(r *Results) (string, bool) {
+		return func(r *Results) (string, bool) {
+			b, ok := finalAt(r, run, bench, p.TargetLen)
+			if !ok {
+				return "", false
+			}
+			return fmt.Sprintf("%.1f%%", 100*b.TruncationRate), true
+		}
+	}
+	return fmt.Sprintf("With L_R = %d the lab's policy soon stops writing past L_T: after training, the share of the long-limit run's held-out outputs (%s) longer than L_T = %d was %s (the base model's: %s). The paper's base writes ≈6k-token traces against L_T = 4k (PAPER.md §6), so under its 16k limit many negatives are long and L_R = L_T shortens them; in the lab few rollouts exceed L_T after the first steps under either limit, so the two limits train on nearly the same rollouts.",
+		p.LongLimit*p.TargetLen, bench, p.TargetLen, perSeed(seeds, over(Unified)), perSeed(seeds, over(baseRun)))
 }

@@ -20,6 +20,7 @@ func findingTransfer(p Profile) Finding {
 			"(b) on Mean@k: yes when on every family the trained model beats the base model beyond the band or the two are equivalent (90% band inside ±0.05); no when on any family it is lower beyond the band; else inconclusive.",
 		Margins: []Margin{mLength, mMeanAtK},
 		clauses: transferClauses,
+		labDiff: transferLabDiff,
 	}
 }
 
@@ -38,4 +39,11 @@ func transferClauses(j *judge) {
 	}
 	j.clause("a", "shorter than the base model on every family not trained on", allOf(shorter), fmt.Sprintf("length at budget %d: %s.", lg, strings.Join(ts, "; ")))
 	j.clause("b", "Mean@k equal or better on every family not trained on", allOf(kept), fmt.Sprintf("Mean@k at budget %d: %s.", lg, strings.Join(tk, "; ")))
+}
+
+// transferLabDiff: the lab transfers between sibling synthetic families.
+func transferLabDiff(seeds []*Results) string {
+	p := seeds[0].Profile
+	return fmt.Sprintf("The lab trains on %s and tests on %s, families of one synthetic format; the paper trains on math and tests on code (LiveCodeBench).",
+		p.TrainFamily, strings.Join(otherFamilies(p), " and "))
 }

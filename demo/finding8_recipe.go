@@ -19,6 +19,7 @@ func findingRecipe(p Profile) Finding {
 			"(b) on Mean@k: yes when the trained model beats the base model beyond the 95% band or the two are equivalent (90% band inside ±0.05); no when it is lower beyond the band; else inconclusive.",
 		Margins: []Margin{mShorten, mMeanAtK},
 		clauses: recipeClauses,
+		labDiff: recipeLabDiff,
 	}
 }
 
@@ -58,4 +59,21 @@ func recipeClauses(j *judge) {
 	j.clause("a", "outputs shorter by more than 10%", o, fmt.Sprintf("length trained / base at budget %d: %s.", lg, c.relString()))
 	c = j.cmp("mean_at_k", Baseline, baseRun, bench, lg, meanAtK)
 	j.clause("b", "Mean@k equal or better", atLeast(c, MarginMeanAtK, false), fmt.Sprintf("Mean@k trained − base at budget %d: %s.", lg, c))
+}
+
+// recipeLabDiff: the lab's recipe run is a short run of a tiny model.
+func recipeLabDiff(seeds []*Results) string {
+	p := seeds[0].Profile
+	bench := inDomain(p)
+	_, lg := ladderEnds(p)
+	return fmt.Sprintf("The lab's recipe run trains a 0.4M-parameter model for %d steps of %d Easy prompts × %d rollouts at L_R = L_T = %d; the paper's recipe trains Qwen3 models of 0.6B–30B with N = 24 on DeepScaleR-Easy and reports AIME'25 (PAPER.md §3, §5.8). Mean@k at budget %d, base → trained: %s; at this scale the final accuracy moves between seeds by several points.",
+		p.Steps, p.PromptsPerStep, p.GroupSize, p.TargetLen, lg,
+		perSeed(seeds, func(r *Results) (string, bool) {
+			b, ok1 := finalAt(r, baseRun, bench, lg)
+			t, ok2 := finalAt(r, Baseline, bench, lg)
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			return fmt.Sprintf("%.3f → %.3f", b.MeanAtK, t.MeanAtK), true
+		}))
 }

@@ -20,6 +20,11 @@ type Finding struct {
 	Margins []Margin `json:"margins"`
 	// clauses evaluates the clauses on a judge over one or more seeds.
 	clauses func(j *judge)
+	// labDiff says, with numbers measured in the seeds' runs, what in the
+	// lab differs from the paper's setting for this finding. The report
+	// shows it when the finding is not reproduced (Verdict.LabDiff); it
+	// explains a verdict, it never decides one.
+	labDiff func(seeds []*Results) string
 }
 
 // decide is the finding's verdict on one seed's results.
@@ -31,6 +36,9 @@ func (f Finding) decideSeeds(seeds []*Results) Verdict {
 	f.clauses(j)
 	v := j.verdict(f)
 	v.Numbers = cleanNumbers(v.Numbers)
+	if v.Reproduced != Yes && f.labDiff != nil {
+		v.LabDiff = f.labDiff(seeds)
+	}
 	return v
 }
 

@@ -25,6 +25,7 @@ type section struct {
 	Rule       string
 	Clauses    []Clause
 	Margins    []Margin
+	LabDiff    string // what in the lab differs from the paper (not reproduced)
 	Charts     []template.HTML
 	Table      *table
 	Recipe     *table // finding 8: the lab's numbers beside the paper's
@@ -46,7 +47,7 @@ func RenderHTML(w io.Writer, r *Results) error {
 	for _, f := range r.Findings {
 		s := section{ID: f.ID, Anchor: "finding-" + f.Name, Title: f.Title, Claim: f.Verdict.Claim,
 			Reproduced: f.Verdict.Reproduced, Evidence: f.Verdict.Evidence, Rule: f.Verdict.Rule,
-			Clauses: f.Verdict.Clauses, Margins: f.Verdict.Margins}
+			Clauses: f.Verdict.Clauses, Margins: f.Verdict.Margins, LabDiff: f.Verdict.LabDiff}
 		if f.Name == "summary" {
 			s.Recipe = recipeTable([]*Results{r}, f.Verdict)
 		}
@@ -328,6 +329,7 @@ over the seeds, when there is one, decides over all seeds at once.</p>
 {{end}}</table>{{end}}
 <p class="rule"><b>Rule.</b> {{.Rule}}</p>
 {{with .Margins}}<p class="rule"><b>Margins</b> (fixed before the runs): {{range $i, $m := .}}{{if $i}}; {{end}}{{$m.Name}} = {{$m.Value}}: {{$m.Meaning}}{{end}}.</p>{{end}}
+{{with .LabDiff}}<p class="rule"><b>What in the lab differs from the paper's setting.</b> {{.}}</p>{{end}}
 <div class="grid">{{range .Charts}}{{.}}{{end}}</div>
 {{with .Table}}<table><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>

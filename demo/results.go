@@ -180,6 +180,10 @@ type Verdict struct {
 	Margins []Margin `json:"margins,omitempty"`
 	// Seeds is the number of training seeds the verdict pools.
 	Seeds int `json:"seeds,omitempty"`
+	// LabDiff, when the finding is not reproduced, is what in the lab
+	// differs from the paper's setting, with the lab's measured numbers
+	// (Finding.labDiff). It explains the verdict; it does not decide it.
+	LabDiff string `json:"lab_differs,omitempty"`
 }
 
 // FindingResult is one finding in results.json.

@@ -173,8 +173,11 @@ func RenderSeedsHTML(w io.Writer, sr *SeedResults, all []*Results) error {
 			}
 			r.Clauses = append(r.Clauses, cr)
 		}
-		if f.Name == "summary" {
+		switch f.Name {
+		case "summary":
 			r.Table = recipeTable(all, f.Verdict)
+		case "difficulty":
+			r.Table = densityTable(all)
 		}
 		rows = append(rows, r)
 	}
@@ -237,6 +240,9 @@ func CheckSeeds(dir string) error {
 		if v := f.Verdict; v.Reproduced != f.Reproduced || v.Rule == "" || v.Evidence == "" || v.Seeds != len(sr.Seeds) {
 			bad("%s: finding %s: the verdict over the seeds is incomplete (reproduced %q, %d seeds pooled)", ResultsFile, f.Name, v.Reproduced, v.Seeds)
 		}
+		if f.Reproduced != Yes && f.Verdict.LabDiff == "" {
+			bad("%s: finding %s: %s without what in the lab differs from the paper (lab_differs)", ResultsFile, f.Name, f.Reproduced)
+		}
 	}
 	if !slices.Equal(names, FindingNames()) {
 		bad("%s: findings %v, want %v", ResultsFile, names, FindingNames())
@@ -286,8 +292,9 @@ var seedsTmpl = template.Must(template.New("seeds").Parse(`<!DOCTYPE html>
 <style>
 ` + pageCSS + `.ev{font-size:.9em;color:#444}.rule{color:#555;font-size:.9em}
 .verdict{font-size:1.08em;background:#f6f6f6;padding:.6em .8em;border-left:4px solid #888}
-.grid{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}.grid>table{flex:1 1 420px;margin:0}svg{border:1px solid #ddd}
+.grid{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}.grid>table{flex:1 1 560px;margin:0}.grid>table td:first-child{min-width:20em}svg{border:1px solid #ddd}
 section{margin-top:2.2em;border-top:1px solid #ddd}details{margin:.5em 0}
+.labdiff{background:#fff8e6;padding:.5em .8em;border-left:4px solid #d9a400}
 </style></head><body>
 <h1>terse demo: the paper's findings in the lab, over {{len .S.Seeds}} training seeds</h1>
 <p>Base model <b>{{.R.Model}}</b>, profile <b>{{.R.Profile.Name}}</b>: the whole demo ran once per training seed
@@ -316,6 +323,7 @@ Per seed: {{range $i, $c := .Cells}}{{if $i}}, {{end}}seed {{index $.S.Seeds $i}
 {{end}}</table>{{end}}
 <p class="rule"><b>Rule.</b> {{.Verdict.Rule}}</p>
 <p class="rule"><b>Margins</b> (fixed before the runs): {{range $i, $m := .Margins}}{{if $i}}; {{end}}{{$m.Name}} = {{$m.Value}}: {{$m.Meaning}}{{end}}.</p>
+{{with .Verdict.LabDiff}}<p class="labdiff"><b>What in the lab differs from the paper's setting.</b> {{.}}</p>{{end}}
 <details><summary>Each seed's evidence</summary><table>
 {{range $i, $c := .Cells}}<tr><td>seed {{index $.S.Seeds $i}}</td><td class="{{index $c 0}}">{{index $c 0}}</td><td class="ev">{{index $c 1}}</td></tr>{{end}}
 </table></details>

@@ -30,6 +30,10 @@ type demoOptions struct {
 	JSON    bool
 	Check   bool
 	Seeds   []uint
+	// Lab-condition overrides (0 or "": the profile's value).
+	Steps    int
+	LR       float64
+	Schedule string
 }
 
 func newDemoCmd() *cobra.Command {
@@ -37,45 +41,7 @@ func newDemoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR] [--quick|--full] [--seeds N,...] [--jobs N] [--only NAME,...] [--model lab-base|DIR]",
 		Short: "Reproduce the paper's findings in the lab and write an HTML report",
-		Long: `demo is terse's main job. Starting from the lab base model, it runs the paper's
-protocol scaled to the lab with fixed seeds: a baseline GRPO run with the
-truncation reward (L_R = L_T, Easy prompts, on-policy) and the runs each finding
-compares against it, every one evaluated across the token-budget ladder. It
-writes into --out one self-contained report.html and results.json (schema
-terse.demo/v1), with a section per finding:
-
-  1 dynamics       two-stage dynamics under truncation reward (L_R = L_T)
-  2 rewards        truncation vs Kimi-1.5 vs Laser vs Laser-D across budgets
-  3 difficulty     Easy-only vs Hard-only vs Full prompts
-  4 rollout-limit  L_R = L_T vs L_R = 4·L_T
-  5 group-size     rollouts per prompt N
-  6 masking        truncation, −I, −L&C, −L&C−S&I, −L&C−L&I
-  7 transfer       trained on one task family, tested on the others
-  8 summary        base vs trained, in the paper's table format
-
-Each finding states whether the lab reproduces the paper's claim, decided by an
-explicit rule from the measured numbers; a finding that does not reproduce is
-reported as such.
-
-The whole demo runs once per training seed (--seeds, default 1,2,3), each seed
-into its own subdirectory seed-N of --out with its full report; the top-level
-results.json and report.html give each finding's verdict over the seeds:
-its rule applied to all seeds at once (paired comparisons pooled over seeds
-and problems, with every seed's effect on the same side; events in the step
-logs only when every seed agrees), beside each seed's own verdict. The rules
-and margins are printed in the report (see demo.SeedRule).
-
-The default run (three seeds, 64 steps per run) takes about 24 minutes on a
-2-core machine with OpenBLAS (8 per seed); --full trains 300 steps per run;
---quick (one seed, few steps, small sets) is a smoke test whose verdicts are
-noise. Runs train --jobs at a time (default: one per core, at most 4); the
-results do not depend on --jobs. The same command on the same machine gives
-the same results.json (timings aside); another CPU (another OpenBLAS kernel)
-or another GOMAXPROCS changes the last bits of training, and the verdicts are
-built to survive that. A single seed (--seeds 1) writes its report at the
-top of --out. Every piece of work is cached under --out: rerunning skips
-finished runs and resumes a half-finished one from its last checkpoint;
---only runs a subset.`,
+		Long:  demoLong(),
 		Example: `  terse demo
   terse demo --quick --out /tmp/terse-demo && terse demo --check --out /tmp/terse-demo
   terse demo --only rewards,difficulty
@@ -92,6 +58,12 @@ finished runs and resumes a half-finished one from its last checkpoint;
 			}
 			if o.Jobs < 0 {
 				return usagef("demo: --jobs %d: want 0 (one per core) or more", o.Jobs)
+			}
+			if o.Steps < 0 || o.LR < 0 {
+				return usagef("demo: --steps %d, --lr %g: want 0 (the profile's) or more", o.Steps, o.LR)
+			}
+			if o.Schedule != "" && o.Schedule != "constant" && o.Schedule != "cosine" {
+				return usagef("demo: --lr-schedule %q: want constant or cosine", o.Schedule)
 			}
 			for _, name := range o.Only {
 				if !slices.Contains(demo.FindingNames(), name) {
@@ -118,15 +90,66 @@ finished runs and resumes a half-finished one from its last checkpoint;
 	f.StringVar(&o.Out, "out", "terse-demo", "output directory: report.html, results.json and the cached runs")
 	f.StringVar(&o.Model, "model", demo.LabBase, "base model: lab-base (shipped) or a checkpoint directory")
 	f.BoolVar(&o.Quick, "quick", false, "few steps and small sets, one seed (under 3 minutes; the CI smoke run; verdicts are noise)")
-	f.BoolVar(&o.Full, "full", false, "the long runs: 300 steps per run instead of 64 (roughly 1.5–2 hours on 2 cores)")
+	f.BoolVar(&o.Full, "full", false, fmt.Sprintf("the long runs: %d steps per run instead of %d (roughly 1.5–2 hours on 2 cores; not yet measured)", demo.FullProfile().Steps, demo.DefaultProfile().Steps))
 	f.IntVar(&o.Jobs, "jobs", 0, "runs trained side by side (0: GOMAXPROCS, at most 4); changes the wall time only, never a result")
 	f.StringSliceVar(&o.Only, "only", nil, "run only these findings (comma-separated: "+strings.Join(demo.FindingNames(), ", ")+")")
 	f.BoolVar(&o.Verbose, "verbose", false, "also print rl's summary line of every training step")
 	f.BoolVar(&o.JSON, "json", false, "print results.json to stdout instead of the verdict table")
 	f.UintSliceVar(&o.Seeds, "seeds", nil, "training seeds, comma-separated: the demo runs once per seed (each seeds every run, the difficulty profile and the evaluations) and each finding is decided over all of them (default 1,2,3; with --quick 1)")
+	f.IntVar(&o.Steps, "steps", 0, "override the profile's GRPO steps per run (0: the profile's; a lab condition, so the cached runs and the verdicts are another experiment)")
+	f.Float64Var(&o.LR, "lr", 0, "override the profile's peak learning rate (0: the profile's, 2e-4)")
+	f.StringVar(&o.Schedule, "lr-schedule", "", "override the profile's learning-rate schedule: constant or cosine (decays to 0 at the last step; the profile's)")
 	f.BoolVar(&o.Check, "check", false, "run nothing: validate the results.json and report.html already in --out (CI runs it after --quick)")
 	return cmd
 }
+
+// demoLong is demo's --help text. The list of findings and the step
+// counts come from the demo package, so that the help cannot drift from
+// what runs (PAPER.md §5 numbering).
+func demoLong() string {
+	var list strings.Builder
+	for _, f := range demo.Findings(demo.DefaultProfile()) {
+		fmt.Fprintf(&list, "  %d %-14s %s\n", f.ID, f.Name, f.Title)
+	}
+	return fmt.Sprintf(`demo is terse's main job. Starting from the lab base model, it runs the paper's
+protocol scaled to the lab with fixed seeds: a baseline GRPO run with the
+truncation reward (L_R = L_T, Easy prompts, on-policy) and the runs each finding
+compares against it, every one evaluated across the token-budget ladder. It
+writes into --out one self-contained report.html and results.json (schema
+terse.demo/v1), with a section per finding, numbered as in the paper's §5
+(the name is the --only key):
+
+%s
+Each finding states whether the lab reproduces the paper's claim, decided by an
+explicit rule from the measured numbers; a finding that does not reproduce is
+reported as such, with what in the lab differs from the paper's setting.
+
+The whole demo runs once per training seed (--seeds, default 1,2,3), each seed
+into its own subdirectory seed-N of --out with its full report; the top-level
+results.json and report.html give each finding's verdict over the seeds:
+its rule applied to all seeds at once (paired comparisons pooled over seeds
+and problems, with every seed's effect on the same side; events in the step
+logs only when every seed agrees), beside each seed's own verdict. The rules
+and margins are printed in the report (see demo.SeedRule).
+
+The default run (three seeds, %d steps per run) takes %s on a 2-core
+machine with OpenBLAS; --full trains %d steps per run; --quick (one seed, few
+steps, small sets) is a smoke test whose verdicts are noise. Runs train --jobs
+at a time (default: one per core, at most 4); the results do not depend on
+--jobs. The same command on the same machine gives the same results.json
+(timings aside). Another CPU (another OpenBLAS kernel) or another GOMAXPROCS
+changes the last bits of training from the first step on: verdicts whose
+effects stand far outside their bands hold there, a verdict near a margin can
+change (README, "Reproducibility"). A single seed (--seeds 1) writes its
+report at the top of --out. Every piece of work is cached under --out:
+rerunning skips finished runs and resumes a half-finished one from its last
+checkpoint; --only runs a subset.`, list.String(), demo.DefaultProfile().Steps, demoDefaultWall,
+		demo.FullProfile().Steps)
+}
+
+// demoDefaultWall is the measured wall time of the default demo
+// (BENCHMARKS.md, "demo").
+const demoDefaultWall = "about 19 minutes (18 min 39 s measured, BENCHMARKS.md)"
 
 func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 	announceBLAS(stderr)
@@ -147,6 +170,15 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 		for _, s := range o.Seeds {
 			seeds = append(seeds, uint64(s))
 		}
+	}
+	if o.Steps > 0 {
+		p.Steps = o.Steps
+	}
+	if o.LR > 0 {
+		p.LR = o.LR
+	}
+	if o.Schedule != "" {
+		p.Schedule = o.Schedule
 	}
 	p.Seed = seeds[0]
 	opts := demo.Options{Out: o.Out, Model: o.Model, Policy: policy, Tokenizer: tok, Profile: p, Only: o.Only,

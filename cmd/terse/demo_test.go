@@ -13,6 +13,9 @@ func TestDemoUsageErrors(t *testing.T) {
 		{"--out", ""},
 		{"--quick", "--full"},
 		{"--jobs", "-1"},
+		{"--steps", "-3"},
+		{"--lr", "-1e-4"},
+		{"--lr-schedule", "linear"},
 	} {
 		cmd := newDemoCmd()
 		cmd.SetOut(&bytes.Buffer{})
@@ -45,5 +48,20 @@ func TestDemoCheckEmpty(t *testing.T) {
 	cmd.SetErr(&bytes.Buffer{})
 	if err := runCmd(t, cmd, "--check", "--out", t.TempDir()); err == nil || !strings.Contains(err.Error(), "results.json") {
 		t.Fatalf("err %v, want one naming results.json", err)
+	}
+}
+
+// TestDemoHelpListsFindings checks that --help lists the findings with
+// their --only keys in the paper's order (PAPER.md §5), from the demo
+// package itself.
+func TestDemoHelpListsFindings(t *testing.T) {
+	long := newDemoCmd().Long
+	at := -1
+	for i, want := range []string{"1 dynamics", "2 rewards", "3 difficulty", "4 group-size", "5 masking", "6 rollout-limit", "7 transfer", "8 summary"} {
+		j := strings.Index(long, "  "+want+" ")
+		if j < 0 || j < at {
+			t.Fatalf("help lacks %q in the paper's order (finding %d):\n%s", want, i+1, long)
+		}
+		at = j
 	}
 }
