@@ -300,7 +300,7 @@ section{margin-top:2.2em;border-top:1px solid #ddd}details{margin:.5em 0}
 <p>Base model <b>{{.R.Model}}</b>, profile <b>{{.R.Profile.Name}}</b>: the whole demo ran once per training seed
 ({{range $i, $s := .S.Seeds}}{{if $i}}, {{end}}<a href="{{index $.S.Dirs $i}}/report.html">seed {{$s}}</a>{{end}}; each link is that seed's full report
 with every chart, rule and number). {{.Decided}} of {{len .S.Findings}} findings are decided over the seeds, {{.Yes}} reproduced.
-The experiments took {{.Minutes}} minutes of wall time in all. Paper: "The Art of Efficient Reasoning: Data, Reward, and Optimization" (arXiv 2602.20945); findings numbered as in its §5.</p>
+The runs and base ladders took {{.Minutes}} minutes of work in all (each one's own wall time, summed; runs train side by side, so the demo itself takes less). Paper: "The Art of Efficient Reasoning: Data, Reward, and Optimization" (arXiv 2602.20945); findings numbered as in its §5.</p>
 <p class="rule"><b>Rule across seeds.</b> {{.S.SeedRule}}</p>
 <h2>Verdicts</h2>
 <table><tr><th>#</th><th>finding</th><th>over the seeds</th>{{range .S.Seeds}}<th>seed {{.}}</th>{{end}}</tr>
