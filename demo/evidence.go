@@ -148,10 +148,7 @@ func ladderSeries(all []*Results, label, name, bench string, get func(BudgetResu
 	s := chart.Series{Name: label, Dots: true}
 	for _, budget := range all[0].Profile.Budgets {
 		y, band := overSeeds(all, func(r *Results) float64 {
-			rr := r.Base
-			if name != baseRun {
-				rr = r.run(name)
-			}
+			rr := r.runOrBase(name)
 			if rr == nil {
 				return math.NaN()
 			}

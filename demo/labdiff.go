@@ -51,10 +51,7 @@ func firstSteps(rr *RunResult, n int, get func(rl.StepLog) float64) (float64, bo
 
 // finalAt is a run's final ladder entry on bench at budget.
 func finalAt(r *Results, run, bench string, budget int) (BudgetResult, bool) {
-	rr := r.Base
-	if run != baseRun {
-		rr = r.run(run)
-	}
+	rr := r.runOrBase(run)
 	if rr == nil || rr.Status != StatusOK {
 		return BudgetResult{}, false
 	}

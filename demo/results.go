@@ -195,6 +195,15 @@ type FindingResult struct {
 	Verdict Verdict  `json:"verdict"`
 }
 
+// runOrBase returns the run named name, or the base model's ladder for
+// baseRun; nil when absent.
+func (r *Results) runOrBase(name string) *RunResult {
+	if name == baseRun {
+		return r.Base
+	}
+	return r.run(name)
+}
+
 // run returns the run named name, or nil.
 func (r *Results) run(name string) *RunResult {
 	for i := range r.Runs {

@@ -149,10 +149,7 @@ const baseRun = "base"
 func (j *judge) runs(name string) []*RunResult {
 	var out []*RunResult
 	for _, r := range j.seeds {
-		rr := r.Base
-		if name != baseRun {
-			rr = r.run(name)
-		}
+		rr := r.runOrBase(name)
 		if rr == nil || rr.Status != StatusOK {
 			why := "not run"
 			if rr != nil {

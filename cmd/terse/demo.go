@@ -59,11 +59,8 @@ func newDemoCmd() *cobra.Command {
 			if o.Jobs < 0 {
 				return usagef("demo: --jobs %d: want 0 (one per core) or more", o.Jobs)
 			}
-			if o.Steps < 0 || o.LR < 0 {
-				return usagef("demo: --steps %d, --lr %g: want 0 (the profile's) or more", o.Steps, o.LR)
-			}
-			if o.Schedule != "" && o.Schedule != "constant" && o.Schedule != "cosine" {
-				return usagef("demo: --lr-schedule %q: want constant or cosine", o.Schedule)
+			if _, _, err := o.profile(); err != nil {
+				return usagef("%v", err)
 			}
 			for _, name := range o.Only {
 				if !slices.Contains(demo.FindingNames(), name) {
@@ -151,12 +148,10 @@ checkpoint; --only runs a subset.`, list.String(), demo.DefaultProfile().Steps, 
 // (BENCHMARKS.md, "demo").
 const demoDefaultWall = "about 19 minutes (18 min 39 s measured, BENCHMARKS.md)"
 
-func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
-	announceBLAS(stderr)
-	policy, tok, err := lab.Load(o.Model)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
+// profile is the demo profile and the training seeds the flags ask for:
+// the chosen profile with the lab-condition overrides applied, checked by
+// demo.Profile.Validate.
+func (o demoOptions) profile() (demo.Profile, []uint64, error) {
 	p := demo.DefaultProfile()
 	seeds := []uint64{1, 2, 3}
 	switch {
@@ -171,6 +166,9 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 			seeds = append(seeds, uint64(s))
 		}
 	}
+	if o.Steps < 0 || o.LR < 0 {
+		return p, seeds, fmt.Errorf("demo: --steps %d, --lr %g: want 0 (the profile's) or more", o.Steps, o.LR)
+	}
 	if o.Steps > 0 {
 		p.Steps = o.Steps
 	}
@@ -181,6 +179,19 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 		p.Schedule = o.Schedule
 	}
 	p.Seed = seeds[0]
+	return p, seeds, p.Validate()
+}
+
+func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
+	announceBLAS(stderr)
+	policy, tok, err := lab.Load(o.Model)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	p, seeds, err := o.profile()
+	if err != nil {
+		return err
+	}
 	opts := demo.Options{Out: o.Out, Model: o.Model, Policy: policy, Tokenizer: tok, Profile: p, Only: o.Only,
 		Progress: stderr, Bar: isTerminal(stderr), Jobs: o.Jobs}
 	if o.Verbose {
