@@ -295,14 +295,7 @@ func placeByIDs(p *Plan, opts Options) {
 		for a := opts.Every; a < T; a += opts.Every {
 			at = append(at, a)
 		}
-		if len(at) > opts.MaxProbes { // spread the kept probes evenly
-			kept := make([]int, opts.MaxProbes)
-			for i := range kept {
-				kept[i] = at[i*len(at)/opts.MaxProbes]
-			}
-			at = kept
-		}
-		for _, a := range at {
+		for _, a := range spreadEvenly(at, opts.MaxProbes) {
 			add(a)
 		}
 		if !p.Closed {
@@ -410,14 +403,7 @@ func place(ctx context.Context, p *Plan, opts Options) error {
 	}
 	slices.SortStableFunc(extra, func(a, b cut) int { return cmp.Compare(a.at, b.at) })
 	extra = slices.CompactFunc(extra, func(a, b cut) bool { return a.at == b.at })
-	if len(extra) > opts.MaxProbes { // spread the kept probes evenly
-		kept := make([]cut, opts.MaxProbes)
-		for i := range kept {
-			kept[i] = extra[i*len(extra)/opts.MaxProbes]
-		}
-		extra = kept
-	}
-	for _, c := range extra {
+	for _, c := range spreadEvenly(extra, opts.MaxProbes) {
 		if c.text == "" {
 			if err := add(c.at, c.marker); err != nil {
 				return err
@@ -554,4 +540,17 @@ func LoadRollouts(paths []string, keyPrefix string, benchmarks []string, samples
 		return cmp.Or(cmp.Compare(a.Benchmark, b.Benchmark), cmp.Compare(a.ProblemID, b.ProblemID), cmp.Compare(a.Sample, b.Sample))
 	})
 	return out, nil
+}
+
+// spreadEvenly keeps at most n of xs, spread evenly over them (the first
+// always kept); xs itself when it has n or fewer.
+func spreadEvenly[T any](xs []T, n int) []T {
+	if len(xs) <= n {
+		return xs
+	}
+	kept := make([]T, n)
+	for i := range kept {
+		kept[i] = xs[i*len(xs)/n]
+	}
+	return kept
 }
