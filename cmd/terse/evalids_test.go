@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -83,23 +81,7 @@ func TestEvalForcedByTokenIDs(t *testing.T) {
 		if !ok {
 			continue
 		}
-		body, _ := json.Marshal(map[string]any{"model": "lab", "prompt": r.Prompt + r.Prefill, "max_tokens": 32 + len(closingIDs) + 24,
-			"temperature": r.Temperature, "top_p": r.TopP, "top_k": r.TopK, "seed": r.SampleSeed, "thinking_token_budget": 32})
-		resp, err := http.Post(hs.URL+"/v1/completions", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var live struct {
-			Choices []struct{ Text string } `json:"choices"`
-		}
-		json.NewDecoder(resp.Body).Decode(&live)
-		resp.Body.Close()
-		text := live.Choices[0].Text
-		i := strings.Index(text, closing)
-		if i < 0 {
-			t.Fatalf("%s: live budgeted text %q has no closing", r.ID(), text)
-		}
-		if got := strings.TrimSpace(text[i+len(closing):]); got != q.Answer {
+		if got := liveBudgetAnswer(t, hs.URL, r, closing, len(closingIDs)); got != q.Answer {
 			t.Errorf("%s: forced answer cut by ids %q, live budget answer %q", r.ID(), q.Answer, got)
 		}
 		compared++

@@ -72,23 +72,7 @@ func TestEvalForcedMatchesServerBudget(t *testing.T) {
 		if !ok {
 			continue
 		}
-		body, _ := json.Marshal(map[string]any{"model": "lab", "prompt": r.Prompt + r.Prefill, "max_tokens": 32 + len(tok.Encode(closing)) + 24,
-			"temperature": r.Temperature, "top_p": r.TopP, "top_k": r.TopK, "seed": r.SampleSeed, "thinking_token_budget": 32})
-		resp, err := http.Post(hs.URL+"/v1/completions", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var live struct {
-			Choices []struct{ Text string } `json:"choices"`
-		}
-		json.NewDecoder(resp.Body).Decode(&live)
-		resp.Body.Close()
-		text := live.Choices[0].Text
-		i := strings.Index(text, closing)
-		if i < 0 {
-			t.Fatalf("%s: live budgeted text %q has no closing", r.ID(), text)
-		}
-		if got := strings.TrimSpace(text[i+len(closing):]); got != q.Answer {
+		if got := liveBudgetAnswer(t, hs.URL, r, closing, len(tok.Encode(closing))); got != q.Answer {
 			t.Errorf("%s: offline forced answer %q, live budget answer %q", r.ID(), q.Answer, got)
 		}
 		compared++
@@ -180,6 +164,31 @@ func scanProbes(path string, fn func(force.Probe)) error {
 // template, the given thinking closing message and no extension window, so a
 // live thinking budget B cuts exactly where a forced answer at B does. wrap,
 // when not nil, wraps the server's handler (e.g. to hide endpoints).
+// liveBudgetAnswer asks terse serve at url to sample rollout r again with a
+// live thinking budget of 32 tokens (vLLM's thinking_token_budget) and
+// returns the answer after the closing, for comparison with a forced answer
+// cut offline at 32 tokens; closingTokens is the closing's length in tokens.
+func liveBudgetAnswer(t *testing.T, url string, r eval.Rollout, closing string, closingTokens int) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"model": "lab", "prompt": r.Prompt + r.Prefill, "max_tokens": 32 + closingTokens + 24,
+		"temperature": r.Temperature, "top_p": r.TopP, "top_k": r.TopK, "seed": r.SampleSeed, "thinking_token_budget": 32})
+	resp, err := http.Post(url+"/v1/completions", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live struct {
+		Choices []struct{ Text string } `json:"choices"`
+	}
+	json.NewDecoder(resp.Body).Decode(&live)
+	resp.Body.Close()
+	text := live.Choices[0].Text
+	i := strings.Index(text, closing)
+	if i < 0 {
+		t.Fatalf("%s: live budgeted text %q has no closing", r.ID(), text)
+	}
+	return strings.TrimSpace(text[i+len(closing):])
+}
+
 func labThinkingServer(t *testing.T, closing string, wrap func(http.Handler) http.Handler) (*httptest.Server, tokenizer.Tokenizer) {
 	t.Helper()
 	m, tok, err := lab.LoadModel(lab.BaseModel)
