@@ -3,6 +3,7 @@ package rewardserver
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -103,12 +104,7 @@ func (m *rsMetrics) write(w io.Writer, pending int, pendingBytes int64) {
 		p("terse_reward_requests_total{endpoint=%q,code=%q} %d\n", k[0], k[1], m.requests[k])
 	}
 	head("terse_reward_request_duration_seconds", "Scoring request latency, group wait included.", "histogram")
-	eps := make([]string, 0, len(m.latency))
-	for e := range m.latency {
-		eps = append(eps, e)
-	}
-	slices.Sort(eps)
-	for _, e := range eps {
+	for _, e := range slices.Sorted(maps.Keys(m.latency)) {
 		m.latency[e].Write(w, "terse_reward_request_duration_seconds", fmt.Sprintf("endpoint=%q", e))
 	}
 	head("terse_reward_in_flight", "Scoring requests in progress, waiting for their group included.", "gauge")
@@ -128,12 +124,7 @@ func (m *rsMetrics) write(w io.Writer, pending int, pendingBytes int64) {
 	head("terse_reward_reward_sum", "Sum of the rewards returned (masked rollouts count 0).", "counter")
 	p("terse_reward_reward_sum %g\n", m.rewardSum)
 	head("terse_reward_grades_total", "Grader outcomes by reason.", "counter")
-	reasons := make([]string, 0, len(m.reasons))
-	for r := range m.reasons {
-		reasons = append(reasons, r)
-	}
-	slices.Sort(reasons)
-	for _, r := range reasons {
+	for _, r := range slices.Sorted(maps.Keys(m.reasons)) {
 		p("terse_reward_grades_total{reason=%q} %d\n", r, m.reasons[r])
 	}
 	head("terse_reward_groups_total", "Groups scored, complete or partial (group wait expired or shutdown).", "counter")
