@@ -42,18 +42,22 @@ func reasons(v Verdict) string {
 	return strings.Join(s, ",")
 }
 
+// gradeCase is one program graded against a suite: the verdict it must get
+// and the per-test reasons, comma-separated.
+type gradeCase struct {
+	name    string
+	program string
+	suite   *bench.CodeTests
+	want    Reason
+	perCase string
+}
+
 func TestGradeStdin(t *testing.T) {
 	g := graderOrSkip(t)
 	sum := &bench.CodeTests{Language: "python", Style: bench.StyleStdin, Cases: []bench.TestCase{
 		{Input: "1 2\n", Output: "3\n"}, {Input: "40 2\n", Output: "42\n", Private: true},
 	}}
-	tests := []struct {
-		name    string
-		program string
-		suite   *bench.CodeTests
-		want    Reason
-		perCase string
-	}{
+	tests := []gradeCase{
 		{"correct", "a, b = map(int, input().split())\nprint(a + b)", sum, Passed, "passed,passed"},
 		{"wrong answer then not run", "a, b = map(int, input().split())\nprint(a - b)", sum, WrongAnswer, "wrong_answer,not_run"},
 		{"wrong on the private case only", "a, b = map(int, input().split())\nprint(3)", sum, WrongAnswer, "passed,wrong_answer"},
@@ -102,13 +106,7 @@ func TestGradeFunction(t *testing.T) {
 		Cases: []bench.TestCase{{Assert: "assert sq(2) == 4"}, {Assert: "assert sq(3) == 9"}, {Assert: "assert sq(-1) == 1"}}}
 	leet := &bench.CodeTests{Language: "python", Style: bench.StyleFunction, EntryPoint: "twoSum",
 		Cases: []bench.TestCase{{Input: "[2,7,11,15]\n9", Output: "[0, 1]"}, {Input: "[3,2,4]\n6", Output: "[1,2]", Private: true}}}
-	tests := []struct {
-		name    string
-		program string
-		suite   *bench.CodeTests
-		want    Reason
-		perCase string
-	}{
+	tests := []gradeCase{
 		{"humaneval full function", "def add(a, b):\n    return a + b", humaneval, Passed, "passed"},
 		{"humaneval body continues the stub", "    return a + b", humaneval, Passed, "passed"},
 		{"humaneval wrong", "def add(a, b):\n    return a - b", humaneval, WrongAnswer, "wrong_answer"},
