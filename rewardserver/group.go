@@ -267,13 +267,16 @@ func rsScoreDirect(shape func(reward.Group) []reward.Outcome, items []*rsItem) {
 	}
 }
 
-// gradeAll runs prepare(i) (decoding, measuring; false stops there) and
-// then grades item i unless its caller gave the verdict, on the pool. A
-// grader panic becomes an incorrect verdict with reason "grader_panic".
-func (s *Server) gradeAll(ctx context.Context, items []*rsItem, prepare func(i int) bool) error {
-	return s.pool.run(ctx, len(items), func(i int) {
+// gradeAll runs prepare(i) (decoding, measuring; an error stops item i
+// there) and then grades item i unless its caller gave the verdict, on the
+// pool. It returns the first item error in request order, or the context's
+// error. A grader panic becomes an incorrect verdict with reason
+// "grader_panic".
+func (s *Server) gradeAll(ctx context.Context, items []*rsItem, prepare func(i int) *rsError) *rsError {
+	errs := make([]*rsError, len(items))
+	err := s.pool.run(ctx, len(items), func(i int) {
 		it := items[i]
-		if !prepare(i) {
+		if errs[i] = prepare(i); errs[i] != nil {
 			return
 		}
 		if it.given != nil {
@@ -288,6 +291,15 @@ func (s *Server) gradeAll(ctx context.Context, items []*rsItem, prepare func(i i
 		}()
 		it.verdict = s.opts.Grader(it.text, it.gold)
 	})
+	if err != nil {
+		return rsCtxError(err, "grading")
+	}
+	for _, e := range errs {
+		if e != nil {
+			return e // the first bad item in request order
+		}
+	}
+	return nil
 }
 
 // rsWaitAll waits until every item is scored or ctx ends.

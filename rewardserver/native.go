@@ -217,8 +217,7 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request, body []byt
 			groupOf[gi] = append(groupOf[gi], it)
 		}
 	}
-	errs := make([]*rsError, len(items))
-	prepare := func(i int) bool {
+	prepare := func(i int) *rsError {
 		ro, it := rolls[i], items[i]
 		tokens := -1
 		if ro.tokens != nil {
@@ -230,23 +229,17 @@ func (s *Server) handleNative(w http.ResponseWriter, r *http.Request, body []byt
 			if limit > 0 && it.tokens > limit {
 				it.tokens = limit
 			}
-			return true
+			return nil
 		}
 		text, err := rsString(ro.response)
 		if err != nil {
-			errs[i] = rsBad("rollout %d: response: invalid JSON string", i)
-			return false
+			return rsBad("rollout %d: response: invalid JSON string", i)
 		}
 		s.measure(it, text, false, limit, tokens, ro.truncated)
-		return true
+		return nil
 	}
-	if err := s.gradeAll(r.Context(), items, prepare); err != nil {
-		return rsCtxError(err, "grading")
-	}
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
+	if e := s.gradeAll(r.Context(), items, prepare); e != nil {
+		return e
 	}
 	resp := RewardResponse{Shape: spec, LengthApprox: s.lengthApprox(), Groups: make([]RewardResponseGroup, len(groupOf))}
 	var base reward.Shape = s.opts.Shape

@@ -101,27 +101,23 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request, body []b
 	found := make([]bool, n)
 	keys := make([]string, n)
 	labs := make([]rsLabel, n)
-	errs := make([]*rsError, n)
 	for i := range items {
 		items[i] = rsNewItem()
 	}
-	prepare := func(i int) bool {
+	prepare := func(i int) *rsError {
 		q, err := rsString(queries[i])
 		if err != nil {
-			errs[i] = rsBad(`field "query": element %d: invalid JSON string`, i)
-			return false
+			return rsBad(`field "query": element %d: invalid JSON string`, i)
 		}
 		prompt := ""
 		if prompts != nil {
 			if prompt, err = rsString(prompts[i]); err != nil {
-				errs[i] = rsBad(`field "prompts": element %d: invalid JSON string`, i)
-				return false
+				return rsBad(`field "prompts": element %d: invalid JSON string`, i)
 			}
 		}
 		lab, err := rsParseLabel(labels[i])
 		if err != nil {
-			errs[i] = rsBad(`field "labels": element %d: %v`, i, err)
-			return false
+			return rsBad(`field "labels": element %d: %v`, i, err)
 		}
 		labs[i] = lab
 		items[i].gold = lab.gold
@@ -130,15 +126,10 @@ func (s *Server) handleOpenRLHF(w http.ResponseWriter, r *http.Request, body []b
 		found[i] = ok
 		keys[i] = fmt.Sprintf("%s\x00%q\x00%d", prompt, lab.gold, lab.targetLen)
 		s.measure(items[i], resp, true, s.opts.RolloutLimit, -1, nil)
-		return true
+		return nil
 	}
-	if err := s.gradeAll(r.Context(), items, prepare); err != nil {
-		return rsCtxError(err, "grading")
-	}
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
+	if e := s.gradeAll(r.Context(), items, prepare); e != nil {
+		return e
 	}
 	for i := range items {
 		if labs[i].targetLen > 0 && !labs[i].eval {
