@@ -55,7 +55,8 @@ type Limits struct {
 	// Wall is the wall-clock limit of one test case [10 s]; the whole
 	// process tree is killed when it passes.
 	Wall time.Duration
-	// CPU is RLIMIT_CPU for the whole run [Wall per case, rounded up].
+	// CPU is RLIMIT_CPU for the whole run: SIGXCPU at this soft limit, the
+	// kernel's SIGKILL one second later [Wall per case, rounded up].
 	CPU time.Duration
 	// AddressSpace is RLIMIT_AS in bytes, per process [1 GiB].
 	AddressSpace int64
