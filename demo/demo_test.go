@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -44,14 +45,14 @@ func tinyProfile() Profile {
 
 // writeEasyHardProfile writes a cached difficulty profile in which half the training
 // prompts are Easy, so that every run (Easy-only, Hard-only) has prompts
-// even though the micro model solves nothing.
+// even though the micro model solves nothing; into out/profile/.
 func writeEasyHardProfile(t *testing.T, out string, m *model.Model, p Profile) {
 	t.Helper()
-	train, err := lab.TrainSplit(p.TrainFamily, p.TrainPrompts, p.Seed)
+	train, err := lab.TrainSplit(p.TrainFamily, p.TrainPrompts, p.dataSeed())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := difficultyCache{Fingerprint: weightsHash(m) + "|" + p.fingerprint(), Rates: map[string]float64{},
+	c := difficultyCache{Fingerprint: weightsHash(m) + "|" + p.dataFingerprint(), Rates: map[string]float64{},
 		Summary: Difficulty{Prompts: len(train), K: p.PassRateK, Threshold: p.EasyAbove, Histogram: make([]int, p.PassRateK+1)}}
 	for i, pr := range train {
 		c.Rates[pr.ID] = float64(i % 2)
@@ -224,11 +225,12 @@ func TestDemoSeeds(t *testing.T) {
 	p := tinyProfile()
 	out := t.TempDir()
 	seeds := []uint64{1, 2}
-	for _, s := range seeds {
-		ps := p
-		ps.Seed = s
-		writeEasyHardProfile(t, filepath.Join(out, SeedDir(s)), m, ps)
+	if p.DataSeed == 0 {
+		t.Fatal("the profiles' seeds share no data seed")
 	}
+	// The seeds share the data (Profile.DataSeed): one difficulty profile,
+	// at the top of --out, which both seeds read.
+	writeEasyHardProfile(t, out, m, p)
 	o := Options{Out: out, Model: "micro", Policy: m, Tokenizer: tok, Profile: p}
 	if _, err := RunSeeds(context.Background(), o, []uint64{1, 1}); err == nil {
 		t.Fatal("duplicate seeds accepted")
@@ -253,6 +255,16 @@ func TestDemoSeeds(t *testing.T) {
 	}
 	if a.Profile.Seed != 1 || b.Profile.Seed != 2 {
 		t.Errorf("seed directories: profiles seed %d and %d", a.Profile.Seed, b.Profile.Seed)
+	}
+	// Both seeds trained on the shared profile's split (half Easy), not on
+	// one of their own (the micro model solves nothing: no Easy prompt).
+	if a.Difficulty == nil || b.Difficulty == nil || !reflect.DeepEqual(a.Difficulty, b.Difficulty) || a.Difficulty.Easy != p.TrainPrompts/2 {
+		t.Errorf("seed difficulty profiles %+v and %+v, want the shared one with %d Easy prompts", a.Difficulty, b.Difficulty, p.TrainPrompts/2)
+	}
+	for _, s := range seeds {
+		if _, err := os.Stat(filepath.Join(out, SeedDir(s), profileDir, "difficulty.json")); err == nil {
+			t.Errorf("seed %d profiled its own prompts", s)
+		}
 	}
 	for i, f := range sr.Findings {
 		if f.PerSeed[0] != a.Findings[i].Verdict.Reproduced || f.PerSeed[1] != b.Findings[i].Verdict.Reproduced {

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,10 @@ type Options struct {
 	Bar      bool
 	// Log receives rl's one-line summary of every training step; nil means none.
 	Log io.Writer
+	// SharedProfile, when set, is the path of the difficulty profile's cache
+	// (difficulty.json) shared by the seeds of a multi-seed demo (RunSeeds
+	// sets it when the profile has a DataSeed); empty means Out/profile/.
+	SharedProfile string
 	// Jobs is how many runs train side by side; 0 means DefaultJobs. Runs
 	// are independent and every kernel splits its work by GOMAXPROCS, not
 	// by load or by Jobs, so the results are the same for any Jobs; on 2
@@ -61,6 +66,7 @@ type demo struct {
 	o         Options
 	p         Profile
 	key       string // cache key of everything: profile and base weights
+	hash      string // the base weights' hash (weightsHash)
 	sampler   sampler
 	train     []bench.Problem
 	trainEval []rl.EvalSet // in-domain ladder during training
@@ -93,8 +99,8 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	d := &demo{o: o, p: p, sampler: newSampler(o.Policy, o.Tokenizer)}
 	hash := weightsHash(o.Policy)
-	d.key = hash + "|" + p.fingerprint()
-	if d.train, err = lab.TrainSplit(p.TrainFamily, p.TrainPrompts, p.Seed); err != nil {
+	d.hash, d.key = hash, hash+"|"+p.fingerprint()
+	if d.train, err = lab.TrainSplit(p.TrainFamily, p.TrainPrompts, p.dataSeed()); err != nil {
 		return nil, fmt.Errorf("demo: training prompts: %w", err)
 	}
 	if d.trainEval, err = evalSets([]string{inDomain(p)}, p.EvalPerLevel); err != nil {
@@ -355,8 +361,20 @@ type difficultyCache struct {
 
 func (d *demo) cachedProfile() bool {
 	var c difficultyCache
-	err := readJSON(filepath.Join(d.o.Out, profileDir, "difficulty.json"), &c)
-	return err == nil && c.Fingerprint == d.key
+	err := readJSON(d.profilePath(), &c)
+	return err == nil && c.Fingerprint == d.profileKey()
+}
+
+// profilePath is the difficulty profile's cache: Options.SharedProfile, or
+// profile/difficulty.json under Out.
+func (d *demo) profilePath() string {
+	return cmp.Or(d.o.SharedProfile, filepath.Join(d.o.Out, profileDir, "difficulty.json"))
+}
+
+// profileKey is the cache key of the difficulty profile: the base weights
+// and what the profile depends on (Profile.dataFingerprint).
+func (d *demo) profileKey() string {
+	return d.hash + "|" + d.p.dataFingerprint()
 }
 
 // profile measures the base model's pass rate on every training prompt:
@@ -365,15 +383,15 @@ func (d *demo) cachedProfile() bool {
 // share it (rl.Train reads it as its cached pass_rates.json), including the
 // L_R = 4·L_T run: the split is the base model's, measured once.
 func (d *demo) profile(ctx context.Context) (*Difficulty, error) {
-	path := filepath.Join(d.o.Out, profileDir, "difficulty.json")
+	path, key := d.profilePath(), d.profileKey()
 	var c difficultyCache
-	if err := readJSON(path, &c); err == nil && c.Fingerprint == d.key {
+	if err := readJSON(path, &c); err == nil && c.Fingerprint == key {
 		d.rates = c.Rates
 		return &c.Summary, nil
 	}
 	d.prog.begin(profileWork)
 	opts := model.SampleOptions{Temperature: float32(d.p.Temperature), TopP: float32(d.p.TopP), TopK: d.p.TopK, MaxNewTokens: d.p.TargetLen}
-	out, err := d.sampler.sample(ctx, d.o.Policy, d.train, d.p.PassRateK, opts, mix(d.p.Seed, seedProfile))
+	out, err := d.sampler.sample(ctx, d.o.Policy, d.train, d.p.PassRateK, opts, mix(d.p.dataSeed(), seedProfile))
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +427,7 @@ func (d *demo) profile(ctx context.Context) (*Difficulty, error) {
 		s.HardNoPositive /= float64(s.Hard)
 	}
 	d.rates = rates
-	if err := writeJSON(path, difficultyCache{Fingerprint: d.key, Summary: s, Rates: rates}); err != nil {
+	if err := writeJSON(path, difficultyCache{Fingerprint: key, Summary: s, Rates: rates}); err != nil {
 		return nil, err
 	}
 	d.prog.end(profileWork)

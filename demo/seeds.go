@@ -76,6 +76,13 @@ func RunSeeds(ctx context.Context, o Options, seeds []uint64) (*SeedResults, err
 	}
 	var all []*Results
 	sr := &SeedResults{Schema: SeedsSchema, Seeds: seeds, SeedRule: SeedRule}
+	if o.Profile.DataSeed != 0 && o.SharedProfile == "" {
+		// The seeds share the data: one difficulty profile for all.
+		o.SharedProfile = filepath.Join(o.Out, profileDir, "difficulty.json")
+		if err := os.MkdirAll(filepath.Dir(o.SharedProfile), 0o755); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
 	for i, seed := range seeds {
 		so := o
 		so.Profile.Seed = seed

@@ -92,7 +92,7 @@ func newDemoCmd() *cobra.Command {
 	f.StringSliceVar(&o.Only, "only", nil, "run only these findings (comma-separated: "+strings.Join(demo.FindingNames(), ", ")+")")
 	f.BoolVar(&o.Verbose, "verbose", false, "also print rl's summary line of every training step")
 	f.BoolVar(&o.JSON, "json", false, "print results.json to stdout instead of the verdict table")
-	f.UintSliceVar(&o.Seeds, "seeds", nil, "training seeds, comma-separated: the demo runs once per seed (each seeds every run, the difficulty profile and the evaluations) and each finding is decided over all of them (default 1,2,3; with --quick 1)")
+	f.UintSliceVar(&o.Seeds, "seeds", nil, "training seeds, comma-separated: the demo runs once per seed (each seeds every run and the evaluations; the training prompts and their difficulty profile are the data, shared by all seeds and profiled once) and each finding is decided over all of them (default 1,2,3; with --quick 1)")
 	f.IntVar(&o.Steps, "steps", 0, "override the profile's GRPO steps per run (0: the profile's; a lab condition, so the cached runs and the verdicts are another experiment)")
 	f.Float64Var(&o.LR, "lr", 0, "override the profile's peak learning rate (0: the profile's, 2e-4)")
 	f.StringVar(&o.Schedule, "lr-schedule", "", "override the profile's learning-rate schedule: constant or cosine (decays to 0 at the last step; the profile's)")
@@ -122,7 +122,9 @@ explicit rule from the measured numbers; a finding that does not reproduce is
 reported as such, with what in the lab differs from the paper's setting.
 
 The whole demo runs once per training seed (--seeds, default 1,2,3), each seed
-into its own subdirectory seed-N of --out with its full report; the top-level
+into its own subdirectory seed-N of --out with its full report; the seeds share
+the data (the training prompts and their Easy/Hard profile, in --out/profile),
+as every run of the paper trains on one DeepScaleR split; the top-level
 results.json and report.html give each finding's verdict over the seeds:
 its rule applied to all seeds at once (paired comparisons pooled over seeds
 and problems, with every seed's effect on the same side; events in the step
