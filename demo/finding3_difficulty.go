@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/terse-dev/terse/lab"
 	"github.com/terse-dev/terse/rl"
 )
 
@@ -93,8 +94,18 @@ func difficultyLabDiff(seeds []*Results) string {
 			return fmt.Sprintf("%.2f of rollouts, %.0f%% of groups", pr, 100*pg), ok
 		}
 	}
-	return fmt.Sprintf("The lab's Hard prompts are sparse but not barren: over the first %d training steps the positive-reward density of Hard-only training was %s (Easy-only: %s); the paper's Hard-only runs fail for lack of positive reward (entropy spikes, length collapses early); the lab's Hard-only run showed an entropy explosion or a length collapse in %s. The lab's Easy prompts are the easiest of its pool (%s), while the held-out benchmark spans levels 1–5, so Hard-only and Full train on what the benchmark mostly asks; the paper selects Easy from ~40k DeepScaleR prompts and tests on harder benchmarks than its training set.",
+	p := seeds[0].Profile
+	bench := inDomain(p)
+	_, lg := ladderEnds(p)
+	lowest := func(run string) func(r *Results) (string, bool) {
+		return func(r *Results) (string, bool) {
+			low, step, start, ok := lowestEval(r.run(run), bench, lg)
+			return fmt.Sprintf("%.2f → %.2f at step %d", start, low, step), ok
+		}
+	}
+	return fmt.Sprintf("The lab's Hard prompts are sparse but not barren: over the first %d training steps the positive-reward density of Hard-only training was %s (Easy-only: %s); the paper's Hard-only runs fail for lack of positive reward (entropy spikes, length collapses early, accuracy drops sharply); the lab's Hard-only run showed an entropy explosion or a length collapse (what clause (b) tests, from rl.Diagnose) in %s. In-training held-out Mean@k (%s, %d problems, budget %d), step 0 → lowest point: Hard-only %s; Easy-only %s; clause (b) tests entropy and length only, not falls in accuracy. The lab's Easy prompts are the easiest of its pool (%s), while the held-out benchmark spans levels 1–5, so Hard-only and Full train on what the benchmark mostly asks; the paper selects Easy from ~40k DeepScaleR prompts and tests on harder benchmarks than its training set.",
 		n, perSeed(seeds, density(runHard)), perSeed(seeds, density(Baseline)), unstableSeeds(seeds, runHard),
+		bench, (lab.MaxLevel-lab.MinLevel+1)*p.EvalPerLevel, lg, perSeed(seeds, lowest(runHard)), perSeed(seeds, lowest(Baseline)),
 		perSeed(seeds, func(r *Results) (string, bool) {
 			d := r.Difficulty
 			if d == nil {

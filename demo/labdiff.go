@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/terse-dev/terse/rl"
@@ -12,18 +13,46 @@ import (
 // measured in the seeds' runs with these.
 
 // perSeed formats one value per seed ("seed 1: …; seed 2: …"), skipping
-// the seeds where f has nothing to say (ok false).
+// the seeds where f has nothing to say (ok false); a value that every seed
+// shares (the data's, which the seeds share) is given once.
 func perSeed(seeds []*Results, f func(r *Results) (string, bool)) string {
-	var parts []string
+	var parts, values []string
 	for _, r := range seeds {
 		if s, ok := f(r); ok {
 			parts = append(parts, fmt.Sprintf("seed %d: %s", r.Profile.Seed, s))
+			values = append(values, s)
 		}
 	}
-	if len(parts) == 0 {
+	switch {
+	case len(parts) == 0:
 		return "not measured"
+	case len(values) == len(seeds) && len(seeds) > 1 && !slices.ContainsFunc(values, func(v string) bool { return v != values[0] }):
+		return "every seed: " + values[0]
 	}
 	return strings.Join(parts, "; ")
+}
+
+// lowestEval is the lowest in-training Mean@k of a run on bench at budget
+// after step 0, the step where it fell there and the value at step 0.
+func lowestEval(rr *RunResult, bench string, budget int) (low float64, step int, start float64, ok bool) {
+	if rr == nil || rr.Status != StatusOK {
+		return 0, 0, 0, false
+	}
+	haveStart := false
+	for _, s := range rr.Steps {
+		for _, e := range s.Eval {
+			if e.Benchmark != bench || e.Budget != budget {
+				continue
+			}
+			switch {
+			case s.Step == 0:
+				start, haveStart = e.MeanAtK, true
+			case !ok || e.MeanAtK < low:
+				low, step, ok = e.MeanAtK, s.Step, true
+			}
+		}
+	}
+	return low, step, start, ok && haveStart
 }
 
 // firstSteps averages get over a run's first n training steps, or

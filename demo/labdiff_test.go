@@ -1,8 +1,11 @@
 package demo
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/terse-dev/terse/rl"
 )
 
 // TestLabDiff checks that a finding not reproduced says what in the lab
@@ -35,7 +38,7 @@ func TestLabDiff(t *testing.T) {
 		}
 		v := w.decide(findingRolloutLimit)
 		checkVerdict(t, v, No)
-		for _, want := range []string{"seed 1: 1.0%; seed 2: 2.0%; seed 3: 3.0%", "seed 3: 30.0%", "L_R = 768"} {
+		for _, want := range []string{"seed 1: 1.0%; seed 2: 2.0%; seed 3: 3.0%", "base model's: every seed: 30.0%", "L_R = 768"} {
 			if !strings.Contains(v.LabDiff, want) {
 				t.Errorf("lab difference lacks %q:\n%s", want, v.LabDiff)
 			}
@@ -64,6 +67,37 @@ func TestLabDiff(t *testing.T) {
 			t.Errorf("reproduced finding with a lab difference: %q", v.LabDiff)
 		}
 	})
+}
+
+// TestLowestEval: the lowest in-training point after step 0, its step and
+// the start; a run without a step-0 ladder or a failed run has none.
+func TestLowestEval(t *testing.T) {
+	at := func(step int, v float64) rl.StepLog {
+		return rl.StepLog{Step: step, Eval: []rl.EvalPoint{{Benchmark: "lab-add", Budget: 1024, MeanAtK: v}, {Benchmark: "lab-add", Budget: 64, MeanAtK: 0}}}
+	}
+	rr := &RunResult{Status: StatusOK, Steps: []rl.StepLog{at(0, 0.8), {Step: 1}, at(8, 0.3), at(16, 0.1), at(24, 0.5)}}
+	low, step, start, ok := lowestEval(rr, "lab-add", 1024)
+	if !ok || low != 0.1 || step != 16 || start != 0.8 {
+		t.Errorf("lowestEval = %v at %d from %v (%v), want 0.1 at 16 from 0.8", low, step, start, ok)
+	}
+	if _, _, _, ok := lowestEval(&RunResult{Status: StatusOK, Steps: rr.Steps[1:]}, "lab-add", 1024); ok {
+		t.Error("no step-0 ladder: reported a fall")
+	}
+	rr.Status = StatusFailed
+	if _, _, _, ok := lowestEval(rr, "lab-add", 1024); ok {
+		t.Error("failed run: reported a fall")
+	}
+}
+
+// TestPerSeedShared: a value every seed shares is said once.
+func TestPerSeedShared(t *testing.T) {
+	w := newWorld(1, 2)
+	same := perSeed(w.seeds, func(*Results) (string, bool) { return "x", true })
+	diff := perSeed(w.seeds, func(r *Results) (string, bool) { return fmt.Sprint(r.Profile.Seed), true })
+	part := perSeed(w.seeds, func(r *Results) (string, bool) { return "x", r.Profile.Seed == 1 })
+	if same != "every seed: x" || diff != "seed 1: 1; seed 2: 2" || part != "seed 1: x" {
+		t.Errorf("perSeed: %q, %q, %q", same, diff, part)
+	}
 }
 
 // setTruncation sets a run's truncation rate at budget on every benchmark.
