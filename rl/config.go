@@ -92,6 +92,7 @@ type LossConfig struct {
 	GroupStats      string  `toml:"group_stats" yaml:"group_stats" doc:"group mean and std when a reward shape masks rollouts (PAPER.md §4.6): group (over all N, masked ones at their reward 0 and without loss; default, as verl's response mask) or unmasked (over the unmasked rollouts only; fewer than two left: no signal)"`
 	KL              string  `toml:"kl" yaml:"kl" doc:"KL estimator against the reference policy: none (paper silent; DAPO), k1 or k3; the k3 value is logged even when none"`
 	KLCoef          float64 `toml:"kl_coef" yaml:"kl_coef" doc:"beta, weight of the KL term; must be 0 when kl = none"`
+	KLStatEvery     int     `toml:"kl_stat_every" yaml:"kl_stat_every" doc:"without a KL term, log the KL to the reference policy on step 1, every this many steps and the last step only (its forward pass costs about a fifth of a lab step; the log has no kl in between); 1 = every step; with a KL term it is every step"`
 	EntropyCoef     float64 `toml:"entropy_coef" yaml:"entropy_coef" doc:"weight of the entropy bonus; 0 = off"`
 	Staleness       int     `toml:"staleness" yaml:"staleness" doc:"S, sequential update mini-batches per rollout batch; 1 = on-policy (paper's advice), ablation 2/4/8/16"`
 	SplitBy         string  `toml:"split_by" yaml:"split_by" doc:"mini-batch unit under staleness: group (whole prompts, as verl) or rollout"`
@@ -140,7 +141,7 @@ func Default() Config {
 		Rollout: RolloutConfig{PromptsPerStep: LabPromptsPerStep, GroupSize: 8, RolloutLimit: LabRolloutLimit, Temperature: 1, TopP: 1},
 		Reward:  RewardConfig{Shape: "truncation", TargetLen: LabTargetLen, Alpha: 0.4},
 		Loss: LossConfig{ClipLow: 0.2, ClipHigh: 0.28, Agg: string(TokenMean), NormStd: true, GroupStats: string(StatsWholeGroup), KL: string(KLNone),
-			Staleness: 1, SplitBy: "group", Shuffle: true, MicroBatch: 16},
+			KLStatEvery: 1, Staleness: 1, SplitBy: "group", Shuffle: true, MicroBatch: 16},
 		Optim: OptimConfig{LR: LabLR, Schedule: "constant", WeightDecay: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, GradClip: 1},
 		Eval: EvalConfig{Every: 25, Budgets: []int{LabTargetLen / 4, LabTargetLen / 2, LabTargetLen, 2 * LabTargetLen, 4 * LabTargetLen},
 			K: 4, Temperature: 0.6, TopP: 0.95, TopK: 20},
@@ -410,6 +411,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Objective().Validate(); err != nil {
 		return fmt.Errorf("rl: config: [loss]: %w", err)
+	}
+	if l.KLStatEvery < 1 {
+		return bad("loss.kl_stat_every", l.KLStatEvery, "must be ≥ 1 (1 = every step)")
 	}
 	if l.Staleness < 1 {
 		return bad("loss.staleness", l.Staleness, "must be ≥ 1 (1 = on-policy)")

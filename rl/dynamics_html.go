@@ -81,7 +81,11 @@ func RenderDynamicsHTML(w io.Writer, steps []StepLog, d Diagnosis) error {
 		get("groups with zero reward std", chart.Red, func(s StepLog) float64 { return s.ZeroStdFrac }),
 		get("completions cut at the cap (clip ratio)", chart.Orange, func(s StepLog) float64 { return s.TruncationRate }))
 	add("Policy entropy (nats/token)", get("entropy", chart.Purple, func(s StepLog) float64 { return s.Entropy }))
-	add("KL to the initial policy", get("kl", chart.Brown, func(s StepLog) float64 { return s.KL }))
+	// The KL may be logged every loss.kl_stat_every steps only: join the
+	// logged points rather than leave isolated ones between gaps.
+	kl := get("kl", chart.Brown, func(s StepLog) float64 { return s.KL })
+	kl.Points = slices.DeleteFunc(kl.Points, func(p chart.Point) bool { return math.IsNaN(p.Y) })
+	add("KL to the initial policy", kl)
 	add("Gradient norm", get("grad norm", chart.Blue, func(s StepLog) float64 { return s.GradNorm }),
 		get("largest |advantage|", chart.Gray, func(s StepLog) float64 { return s.AdvAbsMax }))
 	add("Clip fraction", get("clip fraction", chart.Cyan, func(s StepLog) float64 { return s.ClipFrac }))

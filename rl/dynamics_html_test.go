@@ -5,9 +5,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,6 +59,30 @@ func TestRenderDynamicsHTML(t *testing.T) {
 	}
 	if os.Getenv("TERSE_WRITE_HTML") != "" {
 		os.WriteFile(filepath.Join(os.TempDir(), "terse-dynamics.html"), buf.Bytes(), 0o644)
+	}
+}
+
+// TestRenderDynamicsHTMLSparseKL: a KL logged every few steps only
+// (loss.kl_stat_every) is drawn as one line through the logged points.
+func TestRenderDynamicsHTMLSparseKL(t *testing.T) {
+	steps := trap.logs(1)
+	for i := range steps {
+		steps[i].KL = 0.001 * float64(i)
+		if i%4 != 0 {
+			steps[i].KL = math.NaN()
+		}
+	}
+	var buf bytes.Buffer
+	if err := RenderDynamicsHTML(&buf, steps, Diagnose(steps, DiagnoseOptions{TargetLen: 256})); err != nil {
+		t.Fatal(err)
+	}
+	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(buf.String(), -1)
+	i := slices.IndexFunc(svgs, func(s string) bool { return strings.Contains(s, "KL to the initial policy") })
+	if i < 0 {
+		t.Fatal("no KL chart")
+	}
+	if n := strings.Count(svgs[i], "<polyline"); n != 1 {
+		t.Errorf("KL chart has %d lines, want one through the logged points", n)
 	}
 }
 

@@ -14,10 +14,16 @@ import (
 // update (policy forward, objective, backward, AdamW). Each iteration is
 // one step; the policy keeps training across iterations, as in a run.
 // "sorted" cuts the micro-batches by rollout length (the trainer's layout),
-// "in-order" in rollout order (the layout before).
+// "in-order" in rollout order (the layout before); "kl-stat-every-n" runs
+// the reference forward on every n-th step only (loss.kl_stat_every, as the
+// demo does with n = 2 and 4; no run of the paper's protocol has a KL term).
 func BenchmarkGRPOStep(b *testing.B) {
-	for _, layout := range []string{"sorted", "in-order"} {
-		b.Run(layout, func(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		inOrder bool
+		klEvery int // loss.kl_stat_every
+	}{{"sorted", false, 1}, {"in-order", true, 1}, {"sorted/kl-stat-every-2", false, 2}, {"sorted/kl-stat-every-4", false, 4}} {
+		b.Run(c.name, func(b *testing.B) {
 			policy, tok, err := lab.LoadModel(lab.BaseModel)
 			if err != nil {
 				b.Fatal(err)
@@ -28,13 +34,13 @@ func BenchmarkGRPOStep(b *testing.B) {
 			}
 			cfg := Default()
 			cfg.Data.Difficulty = "all"
-			cfg.Eval.Every = 0
+			cfg.Eval.Every, cfg.Loss.KLStatEvery = 0, c.klEvery
 			cfg.Run.Out, cfg.Run.Steps, cfg.Run.CheckpointEvery = b.TempDir(), 1<<20, 0
 			t, err := newTrainer(TrainInputs{Config: cfg, Policy: policy, Tokenizer: tok, Train: train})
 			if err != nil {
 				b.Fatal(err)
 			}
-			t.inOrder = layout == "in-order"
+			t.inOrder = c.inOrder
 			ctx := context.Background()
 			if t.train, err = t.selectPrompts(ctx); err != nil {
 				b.Fatal(err)

@@ -523,8 +523,10 @@ func (t *trainer) step(ctx context.Context, step int) (StepLog, error) {
 	}
 	t2 := time.Now()
 	t.timing.Grade += t2.Sub(t1)
-	if err := t.refLogp(rs); err != nil {
-		return s, err
+	if t.refNeeded(step) {
+		if err := t.refLogp(rs); err != nil {
+			return s, err
+		}
 	}
 	t3 := time.Now()
 	t.timing.Ref += t3.Sub(t2)
@@ -608,6 +610,17 @@ func (t *trainer) microBatches(rs []rollout, idx []int) [][]int {
 		idx = idx[n:]
 	}
 	return out
+}
+
+// refNeeded reports whether step needs the reference policy's log-probs:
+// every step of a run with a KL term; otherwise only the steps whose KL
+// statistic is logged (loss.kl_stat_every), and the KL is NaN on the rest.
+func (t *trainer) refNeeded(step int) bool {
+	l := t.cfg.Loss
+	if l.KLCoef > 0 && KLEstimator(l.KL) != KLNone {
+		return true
+	}
+	return l.KLStatEvery <= 1 || step == 1 || step%l.KLStatEvery == 0 || step == t.cfg.Run.Steps
 }
 
 // refLogp fills logpRef with the frozen reference policy.

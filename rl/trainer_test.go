@@ -273,3 +273,55 @@ func TestTrainDifficultyMaskingAndDynamicSampling(t *testing.T) {
 		}
 	}
 }
+
+// TestKLStatEvery: without a KL term, loss.kl_stat_every skips the
+// reference forward between logged steps: the KL is logged on step 1,
+// every kl_stat_every steps and the last step, and nothing else changes
+// (weights and every other logged number equal a run logging it every step).
+func TestKLStatEvery(t *testing.T) {
+	run := func(every int) (*model.Model, []StepLog) {
+		m, tok, ps, correct := toyWorld(t)
+		c := toyConfig(t.TempDir())
+		c.Run.Steps, c.Eval.Every, c.Loss.KLStatEvery = 7, 0, every
+		res, err := Train(context.Background(), TrainInputs{Config: c, Policy: m, Tokenizer: tok, Train: ps, Correct: correct})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, res.Steps
+	}
+	mA, a := run(1)
+	mB, b := run(3)
+	if len(a) != 7 || len(b) != 7 {
+		t.Fatalf("logged %d and %d steps, want 7", len(a), len(b))
+	}
+	for i, w := range mA.Slab() {
+		if w != mB.Slab()[i] {
+			t.Fatalf("weights differ at %d: %g vs %g", i, w, mB.Slab()[i])
+		}
+	}
+	for i := range a {
+		logged := a[i].Step == 1 || a[i].Step%3 == 0 || a[i].Step == 7
+		if math.IsNaN(a[i].KL) || math.IsNaN(b[i].KL) != !logged || (logged && a[i].KL != b[i].KL) {
+			t.Errorf("step %d: KL %g (every step) vs %g (every 3rd; logged: %v)", a[i].Step, a[i].KL, b[i].KL, logged)
+		}
+		a[i].KL, b[i].KL, a[i].StepSeconds, b[i].StepSeconds = 0, 0, 0, 0
+		ja, _ := a[i].MarshalJSON()
+		jb, _ := b[i].MarshalJSON()
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("step %d differs beyond the KL:\n%s\n%s", a[i].Step, ja, jb)
+		}
+	}
+	// With a KL term the reference is needed on every step.
+	c := Default()
+	c.Loss.KL, c.Loss.KLCoef, c.Loss.KLStatEvery = string(K3), 0.01, 4
+	tr := &trainer{cfg: c}
+	for step := 1; step <= 5; step++ {
+		if !tr.refNeeded(step) {
+			t.Errorf("KL term: step %d skips the reference", step)
+		}
+	}
+	c.Loss.KLStatEvery = 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "kl_stat_every") {
+		t.Errorf("kl_stat_every 0: %v", err)
+	}
+}
