@@ -148,7 +148,7 @@ checkpoint; --only runs a subset.`, list.String(), demo.DefaultProfile().Steps, 
 
 // demoDefaultWall is the measured wall time of the default demo
 // (BENCHMARKS.md, "demo").
-const demoDefaultWall = "about 19 minutes (18 min 39 s measured, BENCHMARKS.md)"
+const demoDefaultWall = "about 17 minutes (17 min 18 s measured, BENCHMARKS.md)"
 
 // profile is the demo profile and the training seeds the flags ask for:
 // the chosen profile with the lab-condition overrides applied, checked by
