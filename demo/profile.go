@@ -130,10 +130,9 @@ func DefaultProfile() Profile {
 
 // FullProfile is `terse demo --full`: the default's conditions with 300
 // steps per run, for the slower effects; still short of the paper's ~800
-// steps and of the masking traps' onset (~400). It took 46 min on 2 cores
-// with the SkylakeX OpenBLAS kernel (docs/demo-full); over runs this long
-// the 0.4M model fits its ~38 Easy prompts and loses held-out accuracy
-// (README, "The long runs").
+// steps and of the masking traps' onset (~400). It took 41 min on 2 cores
+// with the SkylakeX OpenBLAS kernel (docs/demo-full); it decides 7 of 8
+// findings and reproduces none (README, "The long runs").
 func FullProfile() Profile {
 	p := DefaultProfile()
 	p.Name = "full"

@@ -87,7 +87,7 @@ func newDemoCmd() *cobra.Command {
 	f.StringVar(&o.Out, "out", "terse-demo", "output directory: report.html, results.json and the cached runs")
 	f.StringVar(&o.Model, "model", demo.LabBase, "base model: lab-base (shipped) or a checkpoint directory")
 	f.BoolVar(&o.Quick, "quick", false, "few steps and small sets, one seed (under 3 minutes; the CI smoke run; verdicts are noise)")
-	f.BoolVar(&o.Full, "full", false, fmt.Sprintf("the long runs: %d steps per run instead of %d (46 min on 2 cores with the SkylakeX OpenBLAS kernel; README: the lab loses accuracy over runs this long)", demo.FullProfile().Steps, demo.DefaultProfile().Steps))
+	f.BoolVar(&o.Full, "full", false, fmt.Sprintf("the long runs: %d steps per run instead of %d (41 min on 2 cores with the SkylakeX OpenBLAS kernel; README: \"The long runs\")", demo.FullProfile().Steps, demo.DefaultProfile().Steps))
 	f.IntVar(&o.Jobs, "jobs", 0, "runs trained side by side (0: GOMAXPROCS, at most 4); changes the wall time only, never a result")
 	f.StringSliceVar(&o.Only, "only", nil, "run only these findings (comma-separated: "+strings.Join(demo.FindingNames(), ", ")+")")
 	f.BoolVar(&o.Verbose, "verbose", false, "also print rl's summary line of every training step")
